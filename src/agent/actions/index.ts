@@ -1,0 +1,42 @@
+import type { Action, StepResult } from '../../core/engine/index.ts';
+import { assertNever } from '../../core/errors.ts';
+import type { ActionContext } from './context.ts';
+import { runHttp } from './http.ts';
+import { runProcess } from './process.ts';
+
+export type { ActionContext } from './context.ts';
+
+/** Run one action to its result. Failures are results, never exceptions. */
+export async function executeAction(action: Action, ctx: ActionContext): Promise<StepResult> {
+  switch (action.kind) {
+    case 'shell':
+      return runProcess(
+        () => ({
+          file: '/bin/sh',
+          args: ['-c', action.command],
+          env: action.env,
+          killGraceMs: action.killGraceMs,
+          ...(action.workingDir === undefined ? {} : { workingDir: action.workingDir }),
+          ...(action.timeoutMs === undefined ? {} : { timeoutMs: action.timeoutMs }),
+        }),
+        ctx,
+      );
+    case 'script':
+      return runProcess(
+        (dir) => ({
+          file: action.interpreter,
+          args: [`${dir}/script`, ...action.args],
+          env: action.env,
+          killGraceMs: action.killGraceMs,
+          files: { script: action.body },
+          ...(action.workingDir === undefined ? {} : { workingDir: action.workingDir }),
+          ...(action.timeoutMs === undefined ? {} : { timeoutMs: action.timeoutMs }),
+        }),
+        ctx,
+      );
+    case 'http':
+      return runHttp(action, ctx);
+    default:
+      return assertNever(action, 'action');
+  }
+}

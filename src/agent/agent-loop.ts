@@ -1,0 +1,154 @@
+/**
+ * An agent's work loop: claim steps up to its capacity, run each, heartbeat the leases, report
+ * results in batches (claiming more in the same round trip), and stream logs. Stops claiming
+ * when `signal` aborts and returns once the steps it runs have finished and been reported.
+ */
+import type { StepResult } from '../core/engine/index.ts';
+import { errorMessage } from '../core/errors.ts';
+import { executeAction, type ActionContext } from './actions/index.ts';
+import type { AgentApi, AttemptReport, ClaimedStep, LeaseRef, LogChunk } from './api.ts';
+import type { Logger } from '../engine/deps.ts';
+
+export type Executor = (step: ClaimedStep, ctx: ActionContext) => Promise<StepResult>;
+
+export interface AgentLoopOptions {
+  api: AgentApi;
+  capacity: number;
+  signal: AbortSignal;
+  log: Logger;
+  /** How often leases are extended: a third of the lease, so two missed beats still keep it. */
+  heartbeatMs: number;
+  /** Long-poll wait for a claim. */
+  claimWaitMs?: number;
+  executor?: Executor;
+}
+
+/** Log chunks are sent at least this often while a step runs. */
+const LOG_FLUSH_MS = 250;
+/** Back-off after a failed call to the control plane: 0.5 s doubling to 30 s, jittered. */
+const backoff = (failures: number) => Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random());
+
+interface InFlight {
+  step: ClaimedStep;
+  abort: AbortController;
+}
+
+export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
+  const executor = o.executor ?? ((step, ctx) => executeAction(step.action, ctx));
+  const inFlight = new Map<string, InFlight>();
+  const results: AttemptReport[] = [];
+  let logs: LogChunk[] = [];
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const onAbort = () => poke();
+  o.signal.addEventListener('abort', onAbort);
+
+  const start = (step: ClaimedStep) => {
+    const abort = new AbortController();
+    inFlight.set(step.idempotencyKey, { step, abort });
+    const ctx: ActionContext = {
+      runId: step.runId,
+      key: step.key,
+      attempt: step.attempt,
+      idempotencyKey: step.idempotencyKey,
+      signal: abort.signal,
+      onLog: (stream, data) => logs.push({ runId: step.runId, key: step.key, attempt: step.attempt, stream, data }),
+    };
+    executor(step, ctx)
+      .catch((err: unknown): StepResult => ({ ok: false, error: `agent: ${errorMessage(err)}` }))
+      .then((result) => {
+        inFlight.delete(step.idempotencyKey);
+        if (!abort.signal.aborted) results.push({ ...lease(step), result });
+        poke();
+      })
+      .catch(() => undefined);
+  };
+
+  const flushLogs = async () => {
+    if (logs.length === 0) return;
+    const batch = logs;
+    logs = [];
+    try {
+      await o.api.appendLogs(batch);
+    } catch (err: unknown) {
+      o.log.warn({ err: errorMessage(err) }, 'could not send logs; keeping them for the next try');
+      logs = batch.concat(logs);
+    }
+  };
+
+  const heartbeat = setInterval(() => {
+    const leases = [...inFlight.values()].map((f) => lease(f.step));
+    void flushLogs();
+    if (leases.length === 0) return;
+    o.api.heartbeat(leases).then(
+      (lost) => {
+        for (const l of lost) {
+          const f = inFlight.get(`${l.runId}/${l.key}/${l.attempt}`);
+          if (!f) continue;
+          o.log.info({ runId: l.runId, step: l.key, attempt: l.attempt }, 'lease lost: stopping the step');
+          f.abort.abort();
+        }
+      },
+      (err: unknown) => o.log.warn({ err: errorMessage(err) }, 'heartbeat failed'),
+    );
+  }, o.heartbeatMs);
+  const logTimer = setInterval(() => void flushLogs(), LOG_FLUSH_MS);
+
+  let failures = 0;
+  try {
+    while (!(o.signal.aborted && inFlight.size === 0 && results.length === 0)) {
+      const free = o.signal.aborted ? 0 : o.capacity - inFlight.size;
+      try {
+        if (results.length > 0) {
+          await flushLogs();
+          const batch = results.splice(0);
+          try {
+            const res = await o.api.complete(batch, free);
+            for (const r of res.refused)
+              o.log.info({ runId: r.runId, step: r.key, attempt: r.attempt, reason: r.reason }, 'result refused');
+            res.claimed.forEach(start);
+          } catch (err: unknown) {
+            results.unshift(...batch);
+            throw err;
+          }
+        } else if (free > 0) {
+          // A finished step interrupts the wait so its result goes out at once.
+          const interrupt = new AbortController();
+          wake = () => interrupt.abort();
+          const claimed = await o.api.claim(free, o.claimWaitMs ?? 5_000, AbortSignal.any([o.signal, interrupt.signal]));
+          wake = undefined;
+          claimed.forEach(start);
+          if (claimed.length === 0 && !o.signal.aborted) continue;
+        } else {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            if (results.length > 0 || (o.signal.aborted && inFlight.size === 0)) poke();
+          });
+        }
+        failures = 0;
+      } catch (err: unknown) {
+        if (o.signal.aborted && inFlight.size === 0 && results.length === 0) break;
+        failures++;
+        const delay = backoff(failures);
+        o.log.warn({ err: errorMessage(err), retryInMs: Math.round(delay) }, 'control plane call failed');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    await flushLogs();
+  } finally {
+    clearInterval(heartbeat);
+    clearInterval(logTimer);
+    o.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+const lease = (s: ClaimedStep): LeaseRef => ({
+  runId: s.runId,
+  key: s.key,
+  attempt: s.attempt,
+  leaseToken: s.leaseToken,
+});

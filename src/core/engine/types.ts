@@ -1,0 +1,192 @@
+/**
+ * The engine's pure model: the state of a run, the events that move it and the effects it asks
+ * the shell to perform.
+ *
+ * Glossary
+ * - run: one execution of a pinned runbook version with its inputs.
+ * - step: one unit of a run, keyed `id`, `id[n]` (a foreach item) or `id~compensate`.
+ * - attempt: one try of a step; 1 on the first try. A claim starts an attempt.
+ * - lease: an agent's time-limited hold on a running attempt, fenced by a random token.
+ * - phase: where the run stands: the main graph, compensation, `finally`, or done.
+ * - outcome: how the main graph ended; what `run.status` shows to `finally` steps.
+ * - task: a step waiting for people (an approval).
+ * - timer: a durable row that delivers an event at a time (back-off, sleep, deadline…).
+ */
+import type { Runbook } from '../runbook/model.ts';
+
+export type RunStatus = 'pending' | 'running' | 'waiting' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+export type StepStatus =
+  | 'pending'
+  | 'ready'
+  | 'running'
+  | 'waiting'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled'
+  | 'compensated';
+export type RunPhase = 'main' | 'compensating' | 'finally' | 'done';
+export type StepPhase = 'main' | 'finally' | 'compensate';
+export type Outcome = 'succeeded' | 'failed' | 'cancelled';
+
+export const TERMINAL_STEP: ReadonlySet<StepStatus> = new Set([
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+  'compensated',
+]);
+export const TERMINAL_RUN: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** Outputs are strings as written; a foreach step's outputs are its items' outputs in order. */
+export type StepOutputs = Record<string, string> | Record<string, string>[];
+
+/** What an agent is asked to do, rendered when the step became ready. */
+export type Action =
+  | {
+      kind: 'shell';
+      command: string;
+      env: Record<string, string>;
+      workingDir?: string;
+      timeoutMs?: number;
+      killGraceMs: number;
+    }
+  | {
+      kind: 'script';
+      interpreter: string;
+      body: string;
+      args: string[];
+      env: Record<string, string>;
+      workingDir?: string;
+      timeoutMs?: number;
+      killGraceMs: number;
+    }
+  | {
+      kind: 'http';
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+      body?: string;
+      expectStatus: number[];
+      insecureTls: boolean;
+      timeoutMs?: number;
+    };
+
+export interface StepState {
+  key: string;
+  stepId: string;
+  phase: StepPhase;
+  index: number | null;
+  item: unknown;
+  status: StepStatus;
+  attempt: number;
+  maxAttempts: number;
+  action: Action | null;
+  site: string | null;
+  labels: string[] | null;
+  /** A pending step with a back-off waits until then; a ready step is claimable from then. */
+  availableAt: number | null;
+  leaseToken: string | null;
+  leaseExpiresAt: number | null;
+  agent: string | null;
+  outputs: StepOutputs | null;
+  result: unknown;
+  error: string | null;
+  completedSeq: number | null;
+  childRunId: string | null;
+  taskId: string | null;
+  concurrencyKey: string | null;
+  cancelRequested: boolean;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface RunState {
+  id: string;
+  runbookName: string;
+  runbookVersion: number;
+  runbook: Runbook;
+  status: RunStatus;
+  phase: RunPhase;
+  outcome: Outcome | null;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown> | null;
+  error: string | null;
+  parentRunId: string | null;
+  parentStepKey: string | null;
+  concurrencyKey: string | null;
+  completionSeq: number;
+  createdBy: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  steps: Map<string, StepState>;
+}
+
+/** What an agent reports for an attempt. */
+export interface StepResult {
+  ok: boolean;
+  /** Outputs written to `$TANDEM_OUTPUTS` (shell/script) or derived by the action. */
+  outputs?: Record<string, string>;
+  /** `{ exit_code, stdout, stderr }` for shell/script, `{ status, headers, body }` for http. */
+  result?: unknown;
+  error?: string;
+  /** False when trying again cannot help (e.g. a bad URL). */
+  retryable?: boolean;
+}
+
+export interface Decision {
+  actor: string;
+  decision: 'approve' | 'reject';
+  comment: string | null;
+}
+
+export type EngineEvent =
+  | { type: 'start' }
+  | { type: 'step.result'; key: string; attempt: number; leaseToken: string; result: StepResult }
+  | { type: 'lease.expired'; key: string; attempt: number }
+  | { type: 'timer'; kind: TimerKind; key: string | null; attempt: number | null; data?: unknown }
+  | { type: 'decision'; key: string; taskId: string; decision: Decision; decisions: Decision[] }
+  | { type: 'child.finished'; key: string; childRunId: string; status: Outcome; outputs: unknown; error: string | null }
+  | { type: 'concurrency.granted'; key: string | null }
+  | { type: 'cancel'; actor: string | null; compensate: boolean; reason?: string }
+  | { type: 'pause'; actor: string | null }
+  | { type: 'resume'; actor: string | null }
+  | { type: 'retry'; actor: string | null };
+
+export type TimerKind = 'retry' | 'sleep' | 'wait_until' | 'step-timeout' | 'approval-deadline' | 'run-timeout';
+
+export type Effect =
+  | { type: 'event'; event: string; key?: string; attempt?: number; actor?: string | null; data?: unknown }
+  | { type: 'timer'; kind: TimerKind; key: string | null; attempt: number | null; dueAt: number }
+  | { type: 'task.create'; taskId: string; key: string; kind: 'approval'; spec: unknown; deadline: number | null }
+  | { type: 'task.close'; taskId: string; status: 'approved' | 'rejected' | 'expired' | 'cancelled' }
+  | { type: 'child.start'; key: string; childRunId: string; runbook: string; inputs: Record<string, unknown> }
+  | { type: 'child.cancel'; childRunId: string }
+  | {
+      type: 'parent.notify';
+      parentRunId: string;
+      parentStepKey: string;
+      status: Outcome;
+      outputs: unknown;
+      error: string | null;
+    }
+  | { type: 'concurrency.acquire'; key: string; limit: number; holder: string; stepKey: string | null }
+  | { type: 'concurrency.release'; key: string; holder: string };
+
+/** Values from outside that a transition may use; tests fix them. */
+export interface TransitionInput {
+  now: number;
+  newId: () => string;
+  random: () => number;
+}
+
+export interface TransitionOutcome {
+  run: RunState;
+  /** Keys of steps created or changed. */
+  changed: Set<string>;
+  effects: Effect[];
+  /** Set when the event was refused (e.g. a late result of an older attempt). */
+  refused?: string;
+}

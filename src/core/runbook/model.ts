@@ -1,0 +1,188 @@
+/**
+ * The runbook model: the YAML a user writes, as zod schemas. The same definitions validate
+ * runbooks and generate the published JSON Schema (`schemas/runbook.schema.json`).
+ *
+ * Glossary
+ * - runbook: a named, versioned description of an operation (`kind: Runbook`).
+ * - step: one node of the runbook's DAG; it has exactly one body (shell, script, http…).
+ * - template: a string that may hold `${{ CEL expression }}` parts, rendered when the step is ready.
+ * - duration: `500ms`, `30s`, `5m`, `2h`, `1d`, or combinations like `1h30m`.
+ */
+import { z } from 'zod';
+
+export const DURATION_PATTERN = /^(\d+(ms|s|m|h|d))+$/;
+export const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'a duration such as 500ms, 30s, 5m, 2h or 1h30m')
+  .describe('A duration: 500ms, 30s, 5m, 2h, 1d, or combinations like 1h30m');
+
+export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const identifier = z
+  .string()
+  .regex(IDENTIFIER_PATTERN, 'letters, digits, _ and -, starting with a letter or _');
+
+export const NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$/;
+const resourceName = z
+  .string()
+  .regex(NAME_PATTERN, 'lower-case letters, digits, ".", "_" and "-", at most 128 characters');
+
+/** A string that may contain `${{ … }}` CEL expressions. */
+const template = z.string().describe('Text with optional ${{ CEL expression }} parts');
+/** A string that is (or contains) one CEL expression, e.g. `${{ steps.a.outputs.n > 3 }}`. */
+const expression = z.string().describe('A CEL expression, optionally written as ${{ … }}');
+
+export const inputTypes = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'enum'] as const;
+export type InputType = (typeof inputTypes)[number];
+
+export const inputSpec = z
+  .strictObject({
+    type: z.enum(inputTypes).default('string'),
+    description: z.string().optional(),
+    required: z.boolean().optional(),
+    default: z.unknown().optional(),
+    /** Allowed values, for `type: enum` (or to restrict a string or number). */
+    enum: z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .min(1)
+      .optional(),
+    secret: z.boolean().optional(),
+  })
+  .describe('One input of the runbook');
+export type InputSpec = z.infer<typeof inputSpec>;
+
+export const concurrencySpec = z.strictObject({
+  key: template.describe('Runs (or steps) with the same rendered key share the limit'),
+  limit: z.number().int().min(1).default(1),
+});
+export type ConcurrencySpec = z.infer<typeof concurrencySpec>;
+
+export const retrySpec = z.strictObject({
+  attempts: z.number().int().min(1).max(100).default(1).describe('All tries, the first included'),
+  backoff: z.enum(['constant', 'exponential']).default('exponential'),
+  initial: duration.default('1s'),
+  max: duration.default('5m'),
+  jitter: z.boolean().default(false),
+});
+export type RetrySpec = z.infer<typeof retrySpec>;
+
+export const runsOnSpec = z.strictObject({
+  site: template.optional(),
+  labels: z.array(template).optional(),
+});
+export type RunsOnSpec = z.infer<typeof runsOnSpec>;
+
+export const scriptSpec = z.strictObject({
+  interpreter: z.string().min(1).default('/bin/sh').describe('Program that runs the body, e.g. python3'),
+  body: z.string(),
+  args: z.array(template).optional().describe('Passed as argv, never through a shell'),
+});
+
+export const httpSpec = z.strictObject({
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+  url: template,
+  headers: z.record(z.string(), template).optional(),
+  body: z.union([template, z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+  expect_status: z.union([z.number().int(), z.array(z.number().int())]).optional(),
+  insecure_tls: z.boolean().optional(),
+});
+
+export const approverSpec = z.strictObject({
+  role: z.string().optional(),
+  team: z.string().optional(),
+  users: z.array(z.string()).optional(),
+});
+
+export const approvalSpec = z.strictObject({
+  approvers: approverSpec.optional(),
+  quorum: z.number().int().min(1).default(1),
+  four_eyes: z.boolean().default(false),
+  timeout: duration.optional(),
+  on_timeout: z.enum(['reject', 'approve', 'fail']).default('reject'),
+  message: template.optional(),
+});
+export type ApprovalSpec = z.infer<typeof approvalSpec>;
+
+export const workflowSpec = z.strictObject({
+  runbook: z.string().min(1),
+  inputs: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The kinds of body a step may have; exactly one is set. */
+export const stepBodyKinds = [
+  'shell',
+  'script',
+  'http',
+  'sleep',
+  'wait_until',
+  'log',
+  'workflow',
+  'approval',
+] as const;
+export type StepBodyKind = (typeof stepBodyKinds)[number];
+
+const bodyFields = {
+  shell: template.optional().describe('A shell command line; each ${{ }} becomes one quoted word'),
+  script: scriptSpec.optional(),
+  http: httpSpec.optional(),
+  sleep: duration.optional(),
+  wait_until: template.optional().describe('An RFC 3339 time or an expression giving one'),
+  log: template.optional(),
+  workflow: workflowSpec.optional(),
+  approval: approvalSpec.optional(),
+};
+
+const executionFields = {
+  env: z.record(z.string(), template).optional(),
+  working_dir: template.optional(),
+  runs_on: runsOnSpec.optional(),
+  timeout: duration.optional(),
+  kill_grace: duration.optional(),
+};
+
+/** A step body without DAG fields: what `compensate:` holds. */
+export const compensateSpec = z.strictObject({ ...bodyFields, ...executionFields });
+export type CompensateSpec = z.infer<typeof compensateSpec>;
+
+export const stepSpec = z.strictObject({
+  id: identifier,
+  name: z.string().optional(),
+  needs: z.array(z.string()).optional(),
+  if: expression.optional(),
+  foreach: z.union([z.array(z.unknown()), expression]).optional(),
+  max_parallel: z.number().int().min(1).optional(),
+  retry: retrySpec.optional(),
+  compensate: compensateSpec.optional(),
+  concurrency: concurrencySpec.optional(),
+  continue_on_error: z.boolean().optional(),
+  outputs: z.record(z.string(), template).optional(),
+  ...bodyFields,
+  ...executionFields,
+});
+export type StepSpec = z.infer<typeof stepSpec>;
+
+export const runbookSpec = z.strictObject({
+  apiVersion: z.literal('tandem/v1'),
+  kind: z.literal('Runbook'),
+  metadata: z.strictObject({
+    name: resourceName,
+    title: z.string().optional(),
+    description: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: z.strictObject({
+    description: z.string().optional(),
+    inputs: z.record(identifier, inputSpec).optional(),
+    outputs: z.record(identifier, template).optional(),
+    concurrency: concurrencySpec.optional(),
+    timeout: duration.optional(),
+    steps: z.array(stepSpec).min(1),
+    finally: z.array(stepSpec).optional(),
+  }),
+});
+export type Runbook = z.infer<typeof runbookSpec>;
+
+/** Which body a step (or compensation) has. Validation guarantees exactly one. */
+export function stepBodyKind(step: CompensateSpec): StepBodyKind {
+  for (const kind of stepBodyKinds) if (step[kind] !== undefined) return kind;
+  throw new Error('step has no body');
+}

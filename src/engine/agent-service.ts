@@ -1,0 +1,120 @@
+/**
+ * The control plane's side of the agent protocol: claim ready steps of a site, extend leases,
+ * accept results (exactly once, fenced by lease token and attempt), append logs. The embedded
+ * agent calls it in-process; remote agents reach the same functions over HTTP.
+ */
+import type { StepResult } from '../core/engine/index.ts';
+import { randomToken } from '../store/ids.ts';
+import {
+  appendRunEvents,
+  claimReadySteps,
+  extendLeases,
+  insertTimers,
+  type ClaimedStep,
+  type ClaimingAgent,
+  type LeaseRef,
+  type NewTimer,
+  type Tx,
+} from '../store/index.ts';
+import { applyEvents } from './apply.ts';
+import type { EngineDeps } from './deps.ts';
+
+/** Slack past an action's own timeout before the server fails the attempt itself. */
+const TIMEOUT_BACKSTOP_MS = 5_000;
+
+export interface AttemptResult extends LeaseRef {
+  result: StepResult;
+}
+
+export interface CompleteResponse {
+  /** Per result, in order: accepted, or refused with the reason (a stale lease, say). */
+  accepted: { runId: string; key: string; attempt: number; accepted: boolean; reason?: string }[];
+  /** Steps claimed in the same transaction, when the agent asked for more. */
+  claimed: ClaimedStep[];
+}
+
+export class AgentService {
+  constructor(readonly deps: EngineDeps) {}
+
+  async claim(agent: ClaimingAgent, max: number): Promise<ClaimedStep[]> {
+    if (max <= 0) return [];
+    return this.deps.store.transaction((tx) => this.claimIn(tx, agent, max));
+  }
+
+  private async claimIn(tx: Tx, agent: ClaimingAgent, max: number): Promise<ClaimedStep[]> {
+    const now = this.deps.clock();
+    const claimed = await claimReadySteps(tx.db, this.deps.store.dialect, {
+      agent,
+      max,
+      now,
+      leaseMs: this.deps.leaseMs,
+      leaseToken: randomToken(16),
+    });
+    if (claimed.length === 0) return claimed;
+    await appendRunEvents(
+      tx.db,
+      claimed.map((c) => ({
+        runId: c.runId,
+        type: 'step.started',
+        stepKey: c.key,
+        attempt: c.attempt,
+        data: { agent: agent.id, site: agent.site },
+      })),
+      now,
+    );
+    const timers: NewTimer[] = [];
+    for (const c of claimed) {
+      const timeout = 'timeoutMs' in c.action ? c.action.timeoutMs : undefined;
+      if (timeout === undefined) continue;
+      const grace = 'killGraceMs' in c.action ? c.action.killGraceMs : 0;
+      timers.push({
+        runId: c.runId,
+        stepKey: c.key,
+        kind: 'step-timeout',
+        attempt: c.attempt,
+        dueAt: now + timeout + grace + TIMEOUT_BACKSTOP_MS,
+      });
+    }
+    await insertTimers(tx.db, timers, now);
+    if (timers.length > 0) tx.notify('timers', String(now));
+    for (const runId of new Set(claimed.map((c) => c.runId))) tx.notify('run-events', runId);
+    return claimed;
+  }
+
+  /** Extend the leases the agent holds; answers the ones it lost, whose processes it must stop. */
+  async heartbeat(agentId: string, leases: LeaseRef[]): Promise<LeaseRef[]> {
+    const now = this.deps.clock();
+    return extendLeases(this.deps.store.db, { agentId, leases, now, leaseMs: this.deps.leaseMs });
+  }
+
+  /**
+   * Accept a batch of results in one transaction and, when `claimMore` > 0, claim that many more
+   * steps in the same transaction: a chain of steps then costs one commit per step.
+   */
+  async complete(agent: ClaimingAgent, results: AttemptResult[], claimMore = 0): Promise<CompleteResponse> {
+    // Lock runs in one order so two batches never wait on each other in a circle.
+    const ordered = [...results].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+    return this.deps.store.transaction(async (tx) => {
+      const { outcomes } = await applyEvents(
+        tx,
+        this.deps,
+        ordered.map((r) => ({
+          runId: r.runId,
+          event: { type: 'step.result', key: r.key, attempt: r.attempt, leaseToken: r.leaseToken, result: r.result },
+        })),
+      );
+      const verdicts = new Map<LeaseRef, { accepted: boolean; reason?: string }>();
+      ordered.forEach((r, i) => {
+        const o = outcomes[i];
+        if (!o) verdicts.set(r, { accepted: false, reason: `run ${r.runId} does not exist` });
+        else if (o.refused !== undefined) verdicts.set(r, { accepted: false, reason: o.refused });
+        else verdicts.set(r, { accepted: true });
+      });
+      const claimed = claimMore > 0 ? await this.claimIn(tx, agent, claimMore) : [];
+      return {
+        accepted: results.map((r) => ({ runId: r.runId, key: r.key, attempt: r.attempt, ...verdicts.get(r)! })),
+        claimed,
+      };
+    });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Applying events to runs inside one transaction: load (locked), decide with the pure core,
+ * write the changes, perform the effects. Effects that touch the same or a new run (a key granted
+ * at once, a child run started) are applied in the same transaction; effects on other existing
+ * runs become messages delivered by the timer loop, so a transaction only ever locks runs it
+ * creates or the one it was asked about.
+ */
+import { transition, type EngineEvent, type RunState, type TransitionOutcome } from '../core/engine/index.ts';
+import { TandemError } from '../core/errors.ts';
+import {
+  appendRunEvents,
+  findRunbook,
+  insertTimers,
+  loadRunRows,
+  runbookDefinition,
+  runFromRow,
+  saveRun,
+  type Tx,
+} from '../store/index.ts';
+import type { EngineDeps } from './deps.ts';
+import { performEffects, type EffectSink } from './effects.ts';
+
+export interface QueuedEvent {
+  runId: string;
+  event: EngineEvent;
+  /** A run created in this transaction, not yet in the store. */
+  created?: RunState;
+}
+
+export interface ApplyResult {
+  /** The outcome of each event the caller queued, in order (undefined: its run does not exist). */
+  outcomes: (TransitionOutcome | undefined)[];
+  /** Sites that got steps ready to claim. */
+  readySites: Set<string>;
+}
+
+export async function loadRun(tx: Tx, deps: EngineDeps, runId: string): Promise<RunState | undefined> {
+  const rows = await loadRunRows(tx.db, deps.store.dialect, runId, true);
+  if (!rows) return undefined;
+  const rb = await runbookRow(tx, rows.run.runbook, rows.run.runbook_version);
+  return runFromRow(rows.run, runbookDefinition(rb), rows.steps);
+}
+
+async function runbookRow(tx: Tx, name: string, version: number) {
+  const row = await findRunbook(tx.db, name, version);
+  if (!row) throw new TandemError('internal', `runbook ${name} version ${version} is missing`);
+  return row;
+}
+
+/**
+ * Apply `queue` (and whatever follows from it) in `tx`. `states` holds runs already loaded in
+ * this transaction, so a run seen twice is loaded once and written from its latest state.
+ */
+export async function applyEvents(
+  tx: Tx,
+  deps: EngineDeps,
+  queue: QueuedEvent[],
+  states = new Map<string, RunState>(),
+): Promise<ApplyResult> {
+  const now = deps.clock();
+  const sink: EffectSink = { events: [], timers: [], followUps: [], readySites: new Set() };
+  const outcomes: (TransitionOutcome | undefined)[] = [];
+  let asked = queue.length;
+  while (queue.length > 0) {
+    const item = queue.shift()!;
+    const before = states.get(item.runId) ?? item.created ?? (await loadRun(tx, deps, item.runId));
+    const mine = asked-- > 0;
+    if (!before) {
+      if (mine) outcomes.push(undefined);
+      deps.log.warn({ runId: item.runId, event: item.event.type }, 'event for an unknown run dropped');
+      continue;
+    }
+    const stored = states.has(item.runId) || item.created === undefined;
+    const outcome = transition(before, item.event, { now, newId: deps.newId, random: Math.random });
+    if (mine) outcomes.push(outcome);
+    if (outcome.refused !== undefined) {
+      deps.log.debug({ runId: item.runId, event: item.event.type, reason: outcome.refused }, 'event refused');
+      if (item.created) states.set(item.runId, before);
+      continue;
+    }
+    await saveRun(tx.db, stored ? before : undefined, outcome.run, outcome.changed, now);
+    states.set(item.runId, outcome.run);
+    for (const key of outcome.changed) {
+      const s = outcome.run.steps.get(key)!;
+      if (s.status === 'ready' && s.site !== null) sink.readySites.add(s.site);
+    }
+    await performEffects(tx, deps, outcome.run, outcome.effects, sink, now);
+    queue.push(...sink.followUps.splice(0));
+  }
+  await flushSink(tx, sink, now);
+  return { outcomes, readySites: sink.readySites };
+}
+
+async function flushSink(tx: Tx, sink: EffectSink, now: number): Promise<void> {
+  await appendRunEvents(tx.db, sink.events, now);
+  await insertTimers(tx.db, sink.timers, now);
+  for (const site of sink.readySites) tx.notify('steps-ready', site);
+  if (sink.timers.length > 0) {
+    const soonest = Math.min(...sink.timers.map((t) => t.dueAt));
+    tx.notify('timers', String(soonest));
+  }
+  const runs = new Set(sink.events.map((e) => e.runId));
+  for (const runId of runs) tx.notify('run-events', runId);
+}

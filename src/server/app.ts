@@ -1,0 +1,50 @@
+/** The HTTP API: Fastify with zod-validated routes, bearer-token auth and an OpenAPI document. */
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { ServerContext } from './context.ts';
+import { errorHandler } from './errors.ts';
+import { runbookRoutes } from './routes/runbooks.ts';
+import { runRoutes } from './routes/runs.ts';
+import { taskRoutes } from './routes/tasks.ts';
+import { VERSION } from '../version.ts';
+
+/** Routes anyone may call: liveness and the API description. */
+const PUBLIC = new Set(['/api/v1/health', '/api/openapi.json']);
+
+export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, return503OnClosing: true });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler(ctx.log));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: [] } }),
+  );
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Tandem API', version: VERSION, description: 'Runbooks run as durable, collaborative workflows' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0]!;
+    if (PUBLIC.has(path) || !path.startsWith('/api/')) return;
+    req.caller = await ctx.auth.authenticate(req);
+  });
+
+  app.get('/api/v1/health', { schema: { summary: 'Liveness and the store in use', security: [] } }, async () => ({
+    status: 'ok',
+    version: VERSION,
+    store: ctx.store.dialect.name,
+  }));
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  runbookRoutes(app, ctx);
+  runRoutes(app, ctx);
+  taskRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,15 @@
+import type { AgentService } from '../engine/agent-service.ts';
+import type { Logger } from '../engine/deps.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { Store } from '../store/index.ts';
+import type { TokenAuthenticator } from './auth.ts';
+
+/** What the routes need, built once by the server. */
+export interface ServerContext {
+  store: Store;
+  engine: Engine;
+  agents: AgentService;
+  auth: TokenAuthenticator;
+  log: Logger;
+  clock: () => number;
+}

@@ -1,0 +1,110 @@
+/**
+ * `tandem server`: the store, the engine's timer loop, the embedded agent of site `local`, and
+ * the HTTP API in one process. Any number of replicas may share one PostgreSQL store.
+ */
+import { hostname } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { errorMessage } from '../core/errors.ts';
+import { LOCAL_SITE } from '../core/engine/index.ts';
+import { runAgentLoop } from '../agent/agent-loop.ts';
+import { inProcessAgentApi } from '../agent/in-process-api.ts';
+import { AgentService } from '../engine/agent-service.ts';
+import type { EngineDeps, Logger } from '../engine/deps.ts';
+import { Engine } from '../engine/engine.ts';
+import { runTimerLoop } from '../engine/timer-loop.ts';
+import { openStore, uuidv7, type Store } from '../store/index.ts';
+import { buildApp } from './app.ts';
+import { ensureAdminToken, TokenAuthenticator } from './auth.ts';
+
+export interface ServerOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  /** A folder of runbooks to apply at start (the shipped examples). */
+  runbooksDir?: string;
+  /** Steps the embedded agent runs at once. */
+  localCapacity?: number;
+  leaseMs?: number;
+  logLevel?: string;
+  /** Where the generated first admin token is printed. */
+  announce?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  store: Store;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const log = pino({ level: o.logLevel ?? process.env.TANDEM_LOG_LEVEL ?? 'info' }) as unknown as Logger;
+  const store = await openStore({
+    dataDir: o.dataDir,
+    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+    log: (msg) => log.info({}, msg),
+  });
+  const deps: EngineDeps = { store, clock: Date.now, newId: uuidv7, log, leaseMs: o.leaseMs ?? 30_000 };
+  const engine = new Engine(deps);
+  const agents = new AgentService(deps);
+  const generated = await ensureAdminToken(store, process.env.TANDEM_ADMIN_TOKEN, Date.now());
+  if (generated) (o.announce ?? console.log)(`Admin token (shown once; export it as TANDEM_TOKEN): ${generated}`);
+  if (o.runbooksDir) await applyFolder(engine, o.runbooksDir, log);
+
+  const stop = new AbortController();
+  const timerLoop = runTimerLoop(deps, stop.signal).catch((err: unknown) =>
+    log.error({ err: errorMessage(err) }, 'timer loop stopped'),
+  );
+  const agentId = `local@${hostname()}/${process.pid}`;
+  const local = await inProcessAgentApi(deps, { id: agentId, site: LOCAL_SITE, labels: [] });
+  const agentLoop = runAgentLoop({
+    api: local.api,
+    capacity: o.localCapacity ?? 16,
+    signal: stop.signal,
+    log: log.child({ agent: agentId }),
+    heartbeatMs: Math.floor(deps.leaseMs / 3),
+  }).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'embedded agent stopped'));
+
+  const app = await buildApp({ store, engine, agents, auth: new TokenAuthenticator(store, Date.now), log, clock: Date.now });
+  const address = await app.listen({ port: o.port, host: o.host });
+  log.info({ url: address, store: store.dialect.name }, 'tandem server listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: address,
+    store,
+    engine,
+    close() {
+      closing ??= (async () => {
+        stop.abort();
+        await app.close();
+        await agentLoop;
+        await timerLoop;
+        await local.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Apply every `*.yaml` runbook of a folder; a broken one is logged, not fatal. */
+async function applyFolder(engine: Engine, dir: string, log: Logger): Promise<void> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  } catch {
+    return;
+  }
+  for (const f of files) {
+    try {
+      const applied = await engine.applyRunbook(await readFile(join(dir, f), 'utf8'), 'system');
+      if (applied.created) log.info({ runbook: applied.name, version: applied.version }, 'runbook applied');
+    } catch (err: unknown) {
+      log.error({ file: f, err: errorMessage(err) }, 'runbook not applied');
+    }
+  }
+}

@@ -1,0 +1,202 @@
+/** Runs and their steps: loading a run's state and writing a transition's changes back. */
+import type { Kysely, Transaction } from 'kysely';
+import { TandemError } from '../core/errors.ts';
+import type { Action, Outcome, RunPhase, RunState, RunStatus, StepPhase, StepState, StepStatus } from '../core/engine/index.ts';
+import type { Runbook } from '../core/runbook/model.ts';
+import type { DialectAdapter } from './dialect.ts';
+import type { Database, RunRow, StepRow } from './tables.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const parse = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
+const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+export function stepFromRow(row: StepRow): StepState {
+  return {
+    key: row.key,
+    stepId: row.step_id,
+    phase: row.phase as StepPhase,
+    index: row.item_index,
+    item: parse(row.item, null),
+    status: row.status as StepStatus,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    action: parse<Action | null>(row.action, null),
+    site: row.site,
+    labels: parse<string[] | null>(row.labels, null),
+    availableAt: row.available_at,
+    leaseToken: row.lease_token,
+    leaseExpiresAt: row.lease_expires_at,
+    agent: row.agent,
+    outputs: parse(row.outputs, null),
+    result: parse(row.result, null),
+    error: row.error,
+    completedSeq: row.completed_seq,
+    childRunId: row.child_run_id,
+    taskId: row.task_id,
+    concurrencyKey: row.concurrency_key,
+    cancelRequested: row.cancel_requested === 1,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export function stepToRow(runId: string, s: StepState, now: number): StepRow {
+  return {
+    run_id: runId,
+    key: s.key,
+    step_id: s.stepId,
+    phase: s.phase,
+    item_index: s.index,
+    item: s.index === null ? null : JSON.stringify(s.item ?? null),
+    status: s.status,
+    attempt: s.attempt,
+    max_attempts: s.maxAttempts,
+    concurrency_key: s.concurrencyKey,
+    action: json(s.action),
+    site: s.site,
+    labels: json(s.labels),
+    available_at: s.availableAt,
+    lease_token: s.leaseToken,
+    lease_expires_at: s.leaseExpiresAt,
+    agent: s.agent,
+    outputs: json(s.outputs),
+    result: json(s.result),
+    error: s.error,
+    completed_seq: s.completedSeq,
+    child_run_id: s.childRunId,
+    task_id: s.taskId,
+    cancel_requested: s.cancelRequested ? 1 : 0,
+    created_at: s.createdAt,
+    started_at: s.startedAt,
+    finished_at: s.finishedAt,
+    updated_at: now,
+  };
+}
+
+export function runToRow(run: RunState, now: number): RunRow {
+  return {
+    id: run.id,
+    runbook: run.runbookName,
+    runbook_version: run.runbookVersion,
+    status: run.status,
+    phase: run.phase,
+    outcome: run.outcome,
+    inputs: JSON.stringify(run.inputs),
+    outputs: json(run.outputs),
+    error: run.error,
+    parent_run_id: run.parentRunId,
+    parent_step_key: run.parentStepKey,
+    concurrency_key: run.concurrencyKey,
+    completion_seq: run.completionSeq,
+    created_by: run.createdBy,
+    created_at: run.createdAt,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    updated_at: now,
+  };
+}
+
+export function runFromRow(row: RunRow, runbook: Runbook, steps: StepRow[]): RunState {
+  return {
+    id: row.id,
+    runbookName: row.runbook,
+    runbookVersion: row.runbook_version,
+    runbook,
+    status: row.status as RunStatus,
+    phase: row.phase as RunPhase,
+    outcome: row.outcome as Outcome | null,
+    inputs: parse(row.inputs, {}),
+    outputs: parse(row.outputs, null),
+    error: row.error,
+    parentRunId: row.parent_run_id,
+    parentStepKey: row.parent_step_key,
+    concurrencyKey: row.concurrency_key,
+    completionSeq: row.completion_seq,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    steps: new Map(steps.map((s) => [s.key, stepFromRow(s)])),
+  };
+}
+
+/** Load a run's row (locked against other replicas' transitions when asked) and its steps. */
+export async function loadRunRows(
+  db: Db,
+  dialect: DialectAdapter,
+  runId: string,
+  lock: boolean,
+): Promise<{ run: RunRow; steps: StepRow[] } | undefined> {
+  let q = db.selectFrom('runs').selectAll().where('id', '=', runId);
+  if (lock) q = dialect.forUpdate(q);
+  const run = await q.executeTakeFirst();
+  if (!run) return undefined;
+  const steps = await db.selectFrom('steps').selectAll().where('run_id', '=', runId).execute();
+  return { run, steps };
+}
+
+/**
+ * Write back what a transition changed: the run row, and each changed step (insert when new).
+ * A step update is conditioned on the status it was loaded with, so a claim that raced this
+ * transition makes it fail with a conflict and the store runs it again on fresh state.
+ */
+export async function saveRun(
+  db: Db,
+  before: RunState | undefined,
+  after: RunState,
+  changed: Iterable<string>,
+  now: number,
+): Promise<void> {
+  if (before) {
+    const { id: _id, ...row } = runToRow(after, now);
+    await db.updateTable('runs').set(row).where('id', '=', after.id).execute();
+  } else {
+    await db.insertInto('runs').values(runToRow(after, now)).execute();
+  }
+  const inserts: StepRow[] = [];
+  for (const key of changed) {
+    const s = after.steps.get(key)!;
+    const old = before?.steps.get(key);
+    const row = stepToRow(after.id, s, now);
+    if (!old) {
+      inserts.push(row);
+      continue;
+    }
+    const { run_id: _r, key: _k, ...fields } = row;
+    const res = await db
+      .updateTable('steps')
+      .set(fields)
+      .where('run_id', '=', after.id)
+      .where('key', '=', key)
+      .where('status', '=', old.status)
+      .where('attempt', '=', old.attempt)
+      .executeTakeFirst();
+    if (res.numUpdatedRows === 0n)
+      throw new TandemError('conflict', `step ${key} of run ${after.id} changed while it was being updated`, {
+        retryable: true,
+      });
+  }
+  // 30 columns a row: stay well inside every dialect's bind-parameter limit.
+  for (let i = 0; i < inserts.length; i += 500) await db.insertInto('steps').values(inserts.slice(i, i + 500)).execute();
+}
+
+export interface RunFilter {
+  status?: string[];
+  runbook?: string;
+  parentRunId?: string;
+  /** The id of the last run of the previous page: runs older than it. */
+  before?: string;
+  limit: number;
+}
+
+/** Runs, newest first; ids are time-ordered, so the cursor is the last id seen. */
+export async function listRuns(db: Db, f: RunFilter): Promise<RunRow[]> {
+  let q = db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(f.limit);
+  if (f.status && f.status.length > 0) q = q.where('status', 'in', f.status);
+  if (f.runbook !== undefined) q = q.where('runbook', '=', f.runbook);
+  if (f.parentRunId !== undefined) q = q.where('parent_run_id', '=', f.parentRunId);
+  if (f.before !== undefined) q = q.where('id', '<', f.before);
+  return q.execute();
+}

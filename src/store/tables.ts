@@ -1,0 +1,213 @@
+/**
+ * The store's tables as Kysely types. Migrations create exactly these; the schema snapshots in
+ * `src/store/schema/` show them per dialect.
+ *
+ * Conventions: times are integer milliseconds since the epoch (bigint on PostgreSQL, read back as
+ * numbers); JSON is stored as text and parsed by the module that owns the table; booleans are
+ * integers 0/1 so both dialects agree.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A version of a runbook. Re-applying identical text is a no-op; changed text is version n+1. */
+export interface RunbooksTable {
+  name: string;
+  version: number;
+  /** sha256 of the YAML text as applied. */
+  hash: string;
+  source: string;
+  /** The parsed runbook as JSON. */
+  definition: string;
+  title: string | null;
+  labels: string; // JSON object
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface RunsTable {
+  id: string; // UUIDv7
+  runbook: string;
+  runbook_version: number;
+  status: string; // RunStatus
+  /** Where the run stands: main graph, compensating, finally, done. */
+  phase: string;
+  /** How the main graph ended (succeeded | failed | cancelled) once known; `run.status` for finally steps. */
+  outcome: string | null;
+  inputs: string; // JSON
+  outputs: string | null; // JSON
+  error: string | null;
+  parent_run_id: string | null;
+  parent_step_key: string | null;
+  concurrency_key: string | null;
+  /** Counter giving each completed step its place, for compensation in reverse order. */
+  completion_seq: number;
+  created_by: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+}
+
+export interface StepsTable {
+  run_id: string;
+  /** `deploy`, or `deploy[3]` for the fourth foreach item, or `deploy~compensate`. */
+  key: string;
+  /** The step's id in the runbook. */
+  step_id: string;
+  /** `main`, `finally` or `compensate`. */
+  phase: string;
+  item_index: number | null;
+  item: string | null; // JSON
+  status: string; // StepStatus
+  attempt: number;
+  /** Tries allowed in all; a manual retry of the run raises it. */
+  max_attempts: number;
+  /** The rendered concurrency key this step holds or waits for. */
+  concurrency_key: string | null;
+  /** What the agent has to do, rendered when the step became ready (JSON Action). */
+  action: string | null;
+  /** Routing: the site and labels an agent must have to claim this step. */
+  site: string | null;
+  labels: string | null; // JSON string[]
+  /** When a ready step may be claimed. */
+  available_at: number | null;
+  lease_token: string | null;
+  lease_expires_at: number | null;
+  agent: string | null;
+  outputs: string | null; // JSON
+  result: string | null; // JSON { exit_code, stdout, stderr } or http result
+  error: string | null;
+  completed_seq: number | null;
+  child_run_id: string | null;
+  task_id: string | null;
+  cancel_requested: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+}
+
+/** Durable timers: retry back-off, sleep, step timeouts, approval deadlines, wait_until. */
+export interface TimersTable {
+  id: Generated<number>;
+  run_id: string;
+  step_key: string | null;
+  kind: string;
+  attempt: number | null;
+  /** JSON payload for the event the timer delivers (e.g. a child run's outcome). */
+  data: string | null;
+  due_at: number;
+  created_at: number;
+}
+
+/** A step waiting for people: an approval (later: a manual task). */
+export interface TasksTable {
+  id: string;
+  run_id: string;
+  step_key: string;
+  kind: string; // approval | task
+  status: string; // open | approved | rejected | expired | cancelled | completed
+  /** JSON: approvers, quorum, four_eyes, on_timeout, rendered message. */
+  spec: string;
+  deadline: number | null;
+  created_at: number;
+  closed_at: number | null;
+}
+
+export interface DecisionsTable {
+  id: Generated<number>;
+  task_id: string;
+  actor: string;
+  decision: string; // approve | reject | complete
+  comment: string | null;
+  outputs: string | null; // JSON
+  created_at: number;
+}
+
+/** Who holds a concurrency key now (a run, or a step as `runId/stepKey`). */
+export interface ConcurrencyHoldersTable {
+  key: string;
+  holder: string;
+  acquired_at: number;
+}
+
+/** Who waits for a concurrency key, served first come, first served. */
+export interface ConcurrencyWaitersTable {
+  id: Generated<number>;
+  key: string;
+  holder: string;
+  run_id: string;
+  step_key: string | null;
+  limit_value: number;
+  requested_at: number;
+}
+
+/** The append-only history of each run: the audit trail, timeline and report source. */
+export interface RunEventsTable {
+  id: Generated<number>;
+  run_id: string;
+  type: string;
+  step_key: string | null;
+  attempt: number | null;
+  actor: string | null;
+  data: string | null; // JSON
+  created_at: number;
+}
+
+/** Log chunks of step attempts, in order. */
+export interface StepLogsTable {
+  id: Generated<number>;
+  run_id: string;
+  step_key: string;
+  attempt: number;
+  stream: string; // stdout | stderr
+  data: string;
+  created_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  /** sha256 of the token; the token itself is shown once. */
+  token_hash: string;
+  subject: string;
+  role: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+/** Agents known to the control plane (the embedded `local` agent included). */
+export interface AgentsTable {
+  id: string;
+  name: string;
+  site: string;
+  labels: string; // JSON string[]
+  capacity: number;
+  version: string | null;
+  last_seen_at: number | null;
+  created_at: number;
+}
+
+export interface Database {
+  runbooks: RunbooksTable;
+  runs: RunsTable;
+  steps: StepsTable;
+  timers: TimersTable;
+  tasks: TasksTable;
+  decisions: DecisionsTable;
+  concurrency_holders: ConcurrencyHoldersTable;
+  concurrency_waiters: ConcurrencyWaitersTable;
+  run_events: RunEventsTable;
+  step_logs: StepLogsTable;
+  api_tokens: ApiTokensTable;
+  agents: AgentsTable;
+}
+
+export type RunRow = Selectable<RunsTable>;
+export type NewRun = Insertable<RunsTable>;
+export type StepRow = Selectable<StepsTable>;
+export type NewStep = Insertable<StepsTable>;
+export type StepUpdate = Updateable<StepsTable>;
+export type RunbookRow = Selectable<RunbooksTable>;
+export type TaskRow = Selectable<TasksTable>;
+export type RunEventRow = Selectable<RunEventsTable>;
