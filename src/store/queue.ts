@@ -72,7 +72,7 @@ export async function claimReadySteps(
       cancel_requested: 0,
       updated_at: a.now,
     }))
-    .where(({ eb, refTuple }) => eb(refTuple('run_id', 'key'), 'in', candidates))
+    .where((eb) => eb(eb.refTuple('run_id', 'key'), 'in', candidates))
     .returning(['run_id', 'key', 'attempt', 'action'])
     .execute();
   return rows.map((r) => ({

@@ -43,7 +43,7 @@ export async function applyRunbook(
     .select((eb) => eb.fn.max('version').as('version'))
     .where('name', '=', name)
     .executeTakeFirst();
-  const version = Number(latest?.version ?? 0) + 1;
+  const version = (latest?.version ?? 0) + 1;
   await db
     .insertInto('runbooks')
     .values({
@@ -73,11 +73,11 @@ export async function listRunbooks(db: Db): Promise<RunbookRow[]> {
   return db
     .selectFrom('runbooks as r')
     .selectAll('r')
-    .where(({ eb, selectFrom }) =>
+    .where((eb) =>
       eb(
         'r.version',
         '=',
-        selectFrom('runbooks as l').select((e) => e.fn.max('l.version').as('v')).whereRef('l.name', '=', 'r.name'),
+        eb.selectFrom('runbooks as l').select((e) => e.fn.max('l.version').as('v')).whereRef('l.name', '=', 'r.name'),
       ),
     )
     .orderBy('r.name')

@@ -65,7 +65,7 @@ export async function takeDueTimers(db: Db, dialect: DialectAdapter, now: number
     stepKey: r.step_key,
     kind: r.kind,
     attempt: r.attempt,
-    data: r.data === null ? null : JSON.parse(r.data),
+    data: r.data === null ? null : (JSON.parse(r.data) as unknown),
     dueAt: r.due_at,
   }));
 }
@@ -76,5 +76,5 @@ export async function nextTimerDue(db: Db): Promise<number | undefined> {
     .selectFrom('timers')
     .select((eb) => eb.fn.min('due_at').as('due'))
     .executeTakeFirst();
-  return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
+  return row?.due ?? undefined;
 }

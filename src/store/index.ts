@@ -1,0 +1,19 @@
+/**
+ * The store: Tandem's tables behind Kysely, on SQLite (embedded) or PostgreSQL.
+ * Other folders import from here only.
+ */
+export { openStore, type OpenStoreOptions } from './open.ts';
+export type { Store, Tx } from './store.ts';
+export type { DialectAdapter } from './dialect.ts';
+export { MAX_TRANSACTION_ATTEMPTS } from './transaction.ts';
+export { uuidv7, createUuidV7, randomToken } from './ids.ts';
+export { dumpSchema } from './schema-dump.ts';
+export type * from './tables.ts';
+export * from './runs.ts';
+export * from './runbooks.ts';
+export * from './timers.ts';
+export * from './run-events.ts';
+export * from './tasks.ts';
+export * from './concurrency.ts';
+export * from './queue.ts';
+export * from './step-logs.ts';

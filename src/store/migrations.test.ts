@@ -1,0 +1,277 @@
+import { expect, it } from 'vitest';
+import { describeEachStore, dropSchema } from '../../test/support/stores.ts';
+import { migrate } from './migrate.ts';
+import { migrations } from './migrations/index.ts';
+import { openStore } from './open.ts';
+import type { Database } from './tables.ts';
+
+/**
+ * Every column of every table of tables.ts with its nullability. The type makes this list
+ * complete and exact — a column added to or removed from tables.ts, or a change of `| null`,
+ * fails the type check — and the tests below hold the migrated database to it.
+ */
+type Nullability<T> = { [C in keyof T]-?: null extends T[C] ? 'null' : 'not null' };
+const expected: { [T in keyof Database]-?: Nullability<Database[T]> } = {
+  runbooks: {
+    name: 'not null',
+    version: 'not null',
+    hash: 'not null',
+    source: 'not null',
+    definition: 'not null',
+    title: 'null',
+    labels: 'not null',
+    created_at: 'not null',
+    created_by: 'null',
+  },
+  runs: {
+    id: 'not null',
+    runbook: 'not null',
+    runbook_version: 'not null',
+    status: 'not null',
+    phase: 'not null',
+    outcome: 'null',
+    inputs: 'not null',
+    outputs: 'null',
+    error: 'null',
+    parent_run_id: 'null',
+    parent_step_key: 'null',
+    concurrency_key: 'null',
+    completion_seq: 'not null',
+    created_by: 'null',
+    created_at: 'not null',
+    started_at: 'null',
+    finished_at: 'null',
+    updated_at: 'not null',
+  },
+  steps: {
+    run_id: 'not null',
+    key: 'not null',
+    step_id: 'not null',
+    phase: 'not null',
+    item_index: 'null',
+    item: 'null',
+    status: 'not null',
+    attempt: 'not null',
+    max_attempts: 'not null',
+    concurrency_key: 'null',
+    action: 'null',
+    site: 'null',
+    labels: 'null',
+    available_at: 'null',
+    lease_token: 'null',
+    lease_expires_at: 'null',
+    agent: 'null',
+    outputs: 'null',
+    result: 'null',
+    error: 'null',
+    completed_seq: 'null',
+    child_run_id: 'null',
+    task_id: 'null',
+    cancel_requested: 'not null',
+    created_at: 'not null',
+    started_at: 'null',
+    finished_at: 'null',
+    updated_at: 'not null',
+  },
+  timers: {
+    id: 'not null',
+    run_id: 'not null',
+    step_key: 'null',
+    kind: 'not null',
+    attempt: 'null',
+    data: 'null',
+    due_at: 'not null',
+    created_at: 'not null',
+  },
+  tasks: {
+    id: 'not null',
+    run_id: 'not null',
+    step_key: 'not null',
+    kind: 'not null',
+    status: 'not null',
+    spec: 'not null',
+    deadline: 'null',
+    created_at: 'not null',
+    closed_at: 'null',
+  },
+  decisions: {
+    id: 'not null',
+    task_id: 'not null',
+    actor: 'not null',
+    decision: 'not null',
+    comment: 'null',
+    outputs: 'null',
+    created_at: 'not null',
+  },
+  concurrency_holders: { key: 'not null', holder: 'not null', acquired_at: 'not null' },
+  concurrency_waiters: {
+    id: 'not null',
+    key: 'not null',
+    holder: 'not null',
+    run_id: 'not null',
+    step_key: 'null',
+    limit_value: 'not null',
+    requested_at: 'not null',
+  },
+  run_events: {
+    id: 'not null',
+    run_id: 'not null',
+    type: 'not null',
+    step_key: 'null',
+    attempt: 'null',
+    actor: 'null',
+    data: 'null',
+    created_at: 'not null',
+  },
+  step_logs: {
+    id: 'not null',
+    run_id: 'not null',
+    step_key: 'not null',
+    attempt: 'not null',
+    stream: 'not null',
+    data: 'not null',
+    created_at: 'not null',
+  },
+  api_tokens: {
+    id: 'not null',
+    name: 'not null',
+    token_hash: 'not null',
+    subject: 'not null',
+    role: 'not null',
+    created_at: 'not null',
+    expires_at: 'null',
+    revoked_at: 'null',
+  },
+  agents: {
+    id: 'not null',
+    name: 'not null',
+    site: 'not null',
+    labels: 'not null',
+    capacity: 'not null',
+    version: 'null',
+    last_seen_at: 'null',
+    created_at: 'not null',
+  },
+};
+
+it('migrations are numbered in order without gaps', () => {
+  migrations.forEach((m, i) => {
+    expect(m.name).toMatch(new RegExp(`^${String(i + 1).padStart(4, '0')}-[a-z0-9-]+$`));
+  });
+});
+
+describeEachStore('migrations', (ctx) => {
+  it('create exactly the tables and columns of tables.ts, plus the migration record', async () => {
+    const { store, schema } = ctx();
+    const tables = (await store.db.introspection.getTables()).filter(
+      (t) => schema === undefined || t.schema === schema,
+    );
+    const actual = Object.fromEntries(
+      tables.map((t) => [
+        t.name,
+        Object.fromEntries(t.columns.map((c) => [c.name, c.isNullable ? 'null' : 'not null'])),
+      ]),
+    );
+    expect(actual).toEqual({ ...expected, tandem_migrations: { name: 'not null', applied_at: 'not null' } });
+  });
+
+  it('are recorded, so opening the store again applies nothing', async () => {
+    const { store, url, schema, dataDir } = ctx();
+    const recorded = await store.db
+      .withTables<{ tandem_migrations: { name: string } }>()
+      .selectFrom('tandem_migrations')
+      .select('name')
+      .orderBy('name')
+      .execute();
+    expect(recorded.map((r) => r.name)).toEqual(migrations.map((m) => m.name));
+
+    const logs: string[] = [];
+    const again = await openStore({ databaseUrl: url, dataDir, schema, log: (m) => logs.push(m) });
+    await again.close();
+    expect(logs.filter((l) => l.includes('applied migration'))).toEqual([]);
+  });
+
+  it('refuse a database migrated by a newer Tandem', async () => {
+    const { store, schema } = ctx();
+    await store.db
+      .withTables<{ tandem_migrations: { name: string; applied_at: number } }>()
+      .insertInto('tandem_migrations')
+      .values({ name: '9999-from-the-future', applied_at: Date.now() })
+      .execute();
+    await expect(migrate(store, { schema, log: () => undefined })).rejects.toThrow(
+      /newer Tandem.*9999-from-the-future/,
+    );
+  });
+
+  it('apply a new migration together with its record, or neither when it fails', async () => {
+    const { store, schema } = ctx();
+    const broken = {
+      name: '9998-broken',
+      async up(db: Parameters<(typeof migrations)[number]['up']>[0]) {
+        await db.schema.createTable('half_made').addColumn('x', 'integer').execute();
+        throw new Error('migration failed half-way');
+      },
+    };
+    await expect(
+      migrate(store, { schema, log: () => undefined, migrations: [...migrations, broken] }),
+    ).rejects.toThrow('half-way');
+    const tables = (await store.db.introspection.getTables()).filter(
+      (t) => schema === undefined || t.schema === schema,
+    );
+    expect(tables.map((t) => t.name)).not.toContain('half_made');
+  });
+});
+
+describeEachStore('column types', (ctx) => {
+  it('times and generated ids read back as numbers, exact to the millisecond', async () => {
+    const { store } = ctx();
+    const dueAt = Date.UTC(2999, 11, 31, 23, 59, 59, 999);
+    const inserted = await store.db
+      .insertInto('timers')
+      .values({
+        run_id: 'r',
+        step_key: null,
+        kind: 'sleep',
+        attempt: null,
+        data: null,
+        due_at: dueAt,
+        created_at: 1,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const row = await store.db.selectFrom('timers').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ id: inserted.id, due_at: dueAt, created_at: 1 });
+    expect(typeof row.id).toBe('number');
+    const count = await store.db
+      .selectFrom('timers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(count.n).toBe(1);
+  });
+});
+
+describeEachStore('opening the store', (ctx, kind) => {
+  // On SQLite two stores in one process would block each other's event loop in busy_timeout
+  // (better-sqlite3 is synchronous); there, BEGIN IMMEDIATE around the migrations is the lock.
+  it.skipIf(kind === 'sqlite')(
+    'twice at the same moment on a fresh schema migrates once and both succeed',
+    async () => {
+      const { url, dataDir } = ctx();
+      const schema = `${ctx().schema!}_fresh`;
+      const logs: string[] = [];
+      const log = (m: string): void => {
+        logs.push(m);
+      };
+      try {
+        const [a, b] = await Promise.all([
+          openStore({ databaseUrl: url, dataDir, schema, log }),
+          openStore({ databaseUrl: url, dataDir, schema, log }),
+        ]);
+        await Promise.all([a.close(), b.close()]);
+        expect(logs.filter((l) => l.includes('applied migration'))).toHaveLength(migrations.length);
+      } finally {
+        await dropSchema(url!, schema);
+      }
+    },
+  );
+});

@@ -1,0 +1,7 @@
+import { initial } from './0001-initial.ts';
+import type { Migration } from './migration.ts';
+
+export type { Migration } from './migration.ts';
+
+/** Every migration, in order. Append new ones; never reorder, rename or edit released ones. */
+export const migrations: readonly Migration[] = [initial];
