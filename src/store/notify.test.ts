@@ -137,40 +137,44 @@ describeEachStore('notifications', (ctx) => {
   });
 });
 
-describeEachStore('the PostgreSQL listener', (ctx, kind) => {
-  it.skipIf(kind === 'sqlite')('reconnects and listens again when its connection is killed', async () => {
-    const { store, schema } = ctx();
-    const received: string[] = [];
-    await store.listen('runs', (payload) => received.push(payload));
-    const killed = await sql<{ n: number }>`
+describeEachStore(
+  'the PostgreSQL listener',
+  (ctx) => {
+    it('reconnects and listens again when its connection is killed', async () => {
+      const { store, schema } = ctx();
+      const received: string[] = [];
+      await store.listen('runs', (payload) => received.push(payload));
+      const killed = await sql<{ n: number }>`
       select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
       where application_name = ${`tandem-listen:${schema!}`}`.execute(store.db);
-    expect(killed.rows[0]?.n).toBe(1);
+      expect(killed.rows[0]?.n).toBe(1);
 
-    // Notifications sent while it is down are lost (they are hints); keep sending until one arrives.
-    let n = 0;
-    await vi.waitFor(
-      async () => {
-        n++;
-        await send(store, ['runs', `after-${n}`]);
-        expect(received.length).toBeGreaterThan(0);
-      },
-      { timeout: 10_000, interval: 100 },
-    );
-    expect(received[0]).toMatch(/^after-\d+$/);
-  });
+      // Notifications sent while it is down are lost (they are hints); keep sending until one arrives.
+      let n = 0;
+      await vi.waitFor(
+        async () => {
+          n++;
+          await send(store, ['runs', `after-${n}`]);
+          expect(received.length).toBeGreaterThan(0);
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+      expect(received[0]).toMatch(/^after-\d+$/);
+    });
 
-  it.skipIf(kind === 'sqlite')('closes its connection when the store closes', async () => {
-    const { store, url, schema, dataDir } = ctx();
-    const other = await openStore({ databaseUrl: url, dataDir, schema });
-    await other.listen('runs', () => undefined);
-    const listeners = async (): Promise<number> =>
-      (
-        await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+    it('closes its connection when the store closes', async () => {
+      const { store, url, schema, dataDir } = ctx();
+      const other = await openStore({ databaseUrl: url, dataDir, schema });
+      await other.listen('runs', () => undefined);
+      const listeners = async (): Promise<number> =>
+        (
+          await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
           where application_name = ${`tandem-listen:${schema!}`}`.execute(store.db)
-      ).rows[0]!.n;
-    expect(await listeners()).toBe(1);
-    await other.close();
-    await vi.waitFor(async () => expect(await listeners()).toBe(0));
-  });
-});
+        ).rows[0]!.n;
+      expect(await listeners()).toBe(1);
+      await other.close();
+      await vi.waitFor(async () => expect(await listeners()).toBe(0));
+    });
+  },
+  ['postgres'],
+);

@@ -12,11 +12,11 @@ export interface AppliedRunbook {
   created: boolean;
 }
 
-/** Versions never change, so parsed definitions are cached for the life of the process. */
+/** A text never changes its parse, so definitions are cached by the hash of their text. */
 const definitions = new Map<string, Runbook>();
 
-export function runbookDefinition(row: Pick<RunbookRow, 'name' | 'version' | 'definition'>): Runbook {
-  const key = `${row.name}@${row.version}`;
+export function runbookDefinition(row: Pick<RunbookRow, 'hash' | 'definition'>): Runbook {
+  const key = row.hash;
   let def = definitions.get(key);
   if (!def) {
     def = JSON.parse(row.definition) as Runbook;

@@ -20,7 +20,7 @@ export interface Store {
   readonly dialect: DialectAdapter;
   /**
    * Run `fn` in one transaction; commit when it resolves, roll back when it throws. A
-   * serialization failure, a deadlock, SQLITE_BUSY or a `TandemError` with code `conflict`
+   * serialization failure, a deadlock, SQLITE_BUSY or a retryable `TandemError` with code `conflict`
    * thrown by `fn` runs it again (up to 5 tries, with a short jittered pause), so `fn` must not
    * have effects outside the transaction: put those in `tx.afterCommit`. Do not nest
    * transactions: on SQLite the inner one would wait for the outer one forever.

@@ -55,7 +55,7 @@ describeEachStore('transaction', (ctx) => {
     const result = await store.transaction(async (tx) => {
       tries++;
       await addToken(tx.db, `try-${tries}`);
-      if (tries < 3) throw new TandemError('conflict', 'the step changed meanwhile');
+      if (tries < 3) throw new TandemError('conflict', 'the step changed meanwhile', { retryable: true });
       return 'done';
     });
     expect(result).toBe('done');
@@ -69,10 +69,22 @@ describeEachStore('transaction', (ctx) => {
     await expect(
       store.transaction(() => {
         tries++;
-        return Promise.reject(new TandemError('conflict', 'still changing'));
+        return Promise.reject(new TandemError('conflict', 'still changing', { retryable: true }));
       }),
     ).rejects.toMatchObject({ code: 'conflict', message: 'still changing' });
     expect(tries).toBe(MAX_TRANSACTION_ATTEMPTS);
+  });
+
+  it('does not retry a conflict that is not marked retryable (a refusal, not a race)', async () => {
+    const { store } = ctx();
+    let tries = 0;
+    await expect(
+      store.transaction(() => {
+        tries++;
+        return Promise.reject(new TandemError('conflict', 'the run has finished'));
+      }),
+    ).rejects.toThrow('the run has finished');
+    expect(tries).toBe(1);
   });
 
   it('does not retry other errors', async () => {
@@ -95,7 +107,7 @@ describeEachStore('transaction', (ctx) => {
       tries++;
       tx.afterCommit(() => calls.push(`try ${tries}`));
       await addToken(tx.db, `t${tries}`);
-      if (tries === 1) throw new TandemError('conflict', 'again');
+      if (tries === 1) throw new TandemError('conflict', 'again', { retryable: true });
     });
     expect(calls).toEqual(['try 2']);
     await store
@@ -150,10 +162,10 @@ it('serialization failures, deadlocks and SQLITE_BUSY are transient; other error
   expect(sqliteDialect.isTransientError(new Error('x'))).toBe(false);
 });
 
-describeEachStore('an SQLite transaction', (ctx, kind) => {
-  it.skipIf(kind === 'postgres')(
-    'takes the write lock when it begins, so writers queue instead of failing',
-    async () => {
+describeEachStore(
+  'an SQLite transaction',
+  (ctx) => {
+    it('takes the write lock when it begins, so writers queue instead of failing', async () => {
       const { dataDir } = ctx();
       const other = new SqliteDatabase(join(dataDir, 'tandem.db'), { timeout: 0 });
       try {
@@ -167,35 +179,42 @@ describeEachStore('an SQLite transaction', (ctx, kind) => {
       } finally {
         other.close();
       }
-    },
-  );
-});
+    });
+  },
+  ['sqlite'],
+);
 
-describeEachStore('transactions that deadlock', (ctx, kind) => {
-  // SQLite cannot deadlock: BEGIN IMMEDIATE lets one writer in at a time.
-  it.skipIf(kind === 'sqlite')('both complete: PostgreSQL aborts one, which is then run again', async () => {
-    const { store } = ctx();
-    await addToken(store.db, 'a');
-    await addToken(store.db, 'b');
-    const bothLocked = barrier(2);
-    const tries = { ab: 0, ba: 0 };
-    const lockInOrder = (first: string, second: string, name: 'ab' | 'ba') =>
-      store.transaction(async (tx) => {
-        tries[name]++;
-        const lock = (id: string) =>
-          store.dialect.forUpdate(tx.db.selectFrom('api_tokens').select('id').where('id', '=', id)).execute();
-        await lock(first);
-        if (tries[name] === 1) await bothLocked();
-        await lock(second);
-        await tx.db.updateTable('api_tokens').set({ role: name }).where('id', '=', first).execute();
-      });
-    await Promise.all([lockInOrder('a', 'b', 'ab'), lockInOrder('b', 'a', 'ba')]);
-    // PostgreSQL detects the deadlock after deadlock_timeout (1 s) and aborts one with 40P01.
-    expect(tries.ab + tries.ba).toBe(3);
-    const roles = await store.db.selectFrom('api_tokens').select(['id', 'role']).orderBy('id').execute();
-    expect(roles).toEqual([
-      { id: 'a', role: 'ab' },
-      { id: 'b', role: 'ba' },
-    ]);
-  });
-});
+describeEachStore(
+  'transactions that deadlock',
+  (ctx) => {
+    // SQLite cannot deadlock: BEGIN IMMEDIATE lets one writer in at a time.
+    it('both complete: PostgreSQL aborts one, which is then run again', async () => {
+      const { store } = ctx();
+      await addToken(store.db, 'a');
+      await addToken(store.db, 'b');
+      const bothLocked = barrier(2);
+      const tries = { ab: 0, ba: 0 };
+      const lockInOrder = (first: string, second: string, name: 'ab' | 'ba') =>
+        store.transaction(async (tx) => {
+          tries[name]++;
+          const lock = (id: string) =>
+            store.dialect
+              .forUpdate(tx.db.selectFrom('api_tokens').select('id').where('id', '=', id))
+              .execute();
+          await lock(first);
+          if (tries[name] === 1) await bothLocked();
+          await lock(second);
+          await tx.db.updateTable('api_tokens').set({ role: name }).where('id', '=', first).execute();
+        });
+      await Promise.all([lockInOrder('a', 'b', 'ab'), lockInOrder('b', 'a', 'ba')]);
+      // PostgreSQL detects the deadlock after deadlock_timeout (1 s) and aborts one with 40P01.
+      expect(tries.ab + tries.ba).toBe(3);
+      const roles = await store.db.selectFrom('api_tokens').select(['id', 'role']).orderBy('id').execute();
+      expect(roles).toEqual([
+        { id: 'a', role: 'ab' },
+        { id: 'b', role: 'ba' },
+      ]);
+    });
+  },
+  ['postgres'],
+);

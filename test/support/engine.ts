@@ -22,14 +22,24 @@ export async function startTestEngine(
   store: Store,
   opts: { leaseMs?: number; capacity?: number; executor?: Executor; agent?: boolean; agentId?: string } = {},
 ): Promise<TestEngine> {
-  const deps: EngineDeps = { store, clock: Date.now, newId: uuidv7, log: silentLogger, leaseMs: opts.leaseMs ?? 30_000 };
+  const deps: EngineDeps = {
+    store,
+    clock: Date.now,
+    newId: uuidv7,
+    log: silentLogger,
+    leaseMs: opts.leaseMs ?? 30_000,
+  };
   const engine = new Engine(deps);
   const agents = new AgentService(deps);
   const stop = new AbortController();
   const loops: Promise<void>[] = [runTimerLoop(deps, stop.signal)];
-  let closeApi = async () => undefined as void;
+  let closeApi: () => Promise<void> = () => Promise.resolve();
   if (opts.agent !== false) {
-    const local = await inProcessAgentApi(deps, { id: opts.agentId ?? 'test-agent', site: 'local', labels: [] });
+    const local = await inProcessAgentApi(deps, {
+      id: opts.agentId ?? 'test-agent',
+      site: 'local',
+      labels: [],
+    });
     closeApi = local.close;
     loops.push(
       runAgentLoop({
