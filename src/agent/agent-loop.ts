@@ -26,7 +26,8 @@ export interface AgentLoopOptions {
 /** Log chunks are sent at least this often while a step runs. */
 const LOG_FLUSH_MS = 250;
 /** Back-off after a failed call to the control plane: 0.5 s doubling to 30 s, jittered. */
-const backoff = (failures: number) => Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random());
+const backoff = (failures: number) =>
+  Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random());
 
 interface InFlight {
   step: ClaimedStep;
@@ -56,7 +57,8 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
       attempt: step.attempt,
       idempotencyKey: step.idempotencyKey,
       signal: abort.signal,
-      onLog: (stream, data) => logs.push({ runId: step.runId, key: step.key, attempt: step.attempt, stream, data }),
+      onLog: (stream, data) =>
+        logs.push({ runId: step.runId, key: step.key, attempt: step.attempt, stream, data }),
     };
     executor(step, ctx)
       .catch((err: unknown): StepResult => ({ ok: false, error: `agent: ${errorMessage(err)}` }))
@@ -109,7 +111,10 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
           try {
             const res = await o.api.complete(batch, free);
             for (const r of res.refused)
-              o.log.info({ runId: r.runId, step: r.key, attempt: r.attempt, reason: r.reason }, 'result refused');
+              o.log.info(
+                { runId: r.runId, step: r.key, attempt: r.attempt, reason: r.reason },
+                'result refused',
+              );
             res.claimed.forEach(start);
           } catch (err: unknown) {
             results.unshift(...batch);
@@ -119,7 +124,11 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
           // A finished step interrupts the wait so its result goes out at once.
           const interrupt = new AbortController();
           wake = () => interrupt.abort();
-          const claimed = await o.api.claim(free, o.claimWaitMs ?? 5_000, AbortSignal.any([o.signal, interrupt.signal]));
+          const claimed = await o.api.claim(
+            free,
+            o.claimWaitMs ?? 5_000,
+            AbortSignal.any([o.signal, interrupt.signal]),
+          );
           wake = undefined;
           claimed.forEach(start);
           if (claimed.length === 0 && !o.signal.aborted) continue;

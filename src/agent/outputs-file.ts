@@ -28,12 +28,14 @@ export function parseOutputsFile(text: string): Record<string, string> {
         }
         body.push(lines[i]!);
       }
-      if (!closed) throw new OutputsFormatError(`outputs: "${name}<<${delim}" is never closed by a line "${delim}"`);
+      if (!closed)
+        throw new OutputsFormatError(`outputs: "${name}<<${delim}" is never closed by a line "${delim}"`);
       out[name] = body.join('\n');
       continue;
     }
     const eq = line.indexOf('=');
-    if (eq <= 0) throw new OutputsFormatError(`outputs line ${i + 1}: expected name=value or name<<DELIMITER`);
+    if (eq <= 0)
+      throw new OutputsFormatError(`outputs line ${i + 1}: expected name=value or name<<DELIMITER`);
     const name = line.slice(0, eq);
     checkName(name, i);
     out[name] = line.slice(eq + 1);
@@ -42,5 +44,6 @@ export function parseOutputsFile(text: string): Record<string, string> {
 }
 
 function checkName(name: string, index: number): void {
-  if (!NAME.test(name)) throw new OutputsFormatError(`outputs line ${index + 1}: "${name}" is not a valid output name`);
+  if (!NAME.test(name))
+    throw new OutputsFormatError(`outputs line ${index + 1}: "${name}" is not a valid output name`);
 }

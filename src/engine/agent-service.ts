@@ -100,7 +100,13 @@ export class AgentService {
         this.deps,
         ordered.map((r) => ({
           runId: r.runId,
-          event: { type: 'step.result', key: r.key, attempt: r.attempt, leaseToken: r.leaseToken, result: r.result },
+          event: {
+            type: 'step.result',
+            key: r.key,
+            attempt: r.attempt,
+            leaseToken: r.leaseToken,
+            result: r.result,
+          },
         })),
       );
       const verdicts = new Map<LeaseRef, { accepted: boolean; reason?: string }>();
@@ -112,7 +118,12 @@ export class AgentService {
       });
       const claimed = claimMore > 0 ? await this.claimIn(tx, agent, claimMore) : [];
       return {
-        accepted: results.map((r) => ({ runId: r.runId, key: r.key, attempt: r.attempt, ...verdicts.get(r)! })),
+        accepted: results.map((r) => ({
+          runId: r.runId,
+          key: r.key,
+          attempt: r.attempt,
+          ...verdicts.get(r)!,
+        })),
         claimed,
       };
     });

@@ -7,6 +7,7 @@
  */
 import { transition, type EngineEvent, type RunState, type TransitionOutcome } from '../core/engine/index.ts';
 import { TandemError } from '../core/errors.ts';
+import type { Runbook } from '../core/runbook/model.ts';
 import {
   appendRunEvents,
   findRunbook,
@@ -37,14 +38,25 @@ export interface ApplyResult {
 export async function loadRun(tx: Tx, deps: EngineDeps, runId: string): Promise<RunState | undefined> {
   const rows = await loadRunRows(tx.db, deps.store.dialect, runId, true);
   if (!rows) return undefined;
-  const rb = await runbookRow(tx, rows.run.runbook, rows.run.runbook_version);
-  return runFromRow(rows.run, runbookDefinition(rb), rows.steps);
+  const runbook = await pinnedRunbook(tx, deps, rows.run.runbook, rows.run.runbook_version);
+  return runFromRow(rows.run, runbook, rows.steps);
 }
 
-async function runbookRow(tx: Tx, name: string, version: number) {
+/** Runbook versions never change once applied, so each is read once per store and process. */
+const pinnedByStore = new WeakMap<EngineDeps['store'], Map<string, Runbook>>();
+
+async function pinnedRunbook(tx: Tx, deps: EngineDeps, name: string, version: number): Promise<Runbook> {
+  let pinned = pinnedByStore.get(deps.store);
+  if (!pinned) pinnedByStore.set(deps.store, (pinned = new Map<string, Runbook>()));
+  const key = `${name}@${version}`;
+  const hit = pinned.get(key);
+  if (hit) return hit;
   const row = await findRunbook(tx.db, name, version);
   if (!row) throw new TandemError('internal', `runbook ${name} version ${version} is missing`);
-  return row;
+  const runbook = runbookDefinition(row);
+  if (pinned.size > 10_000) pinned.clear();
+  pinned.set(key, runbook);
+  return runbook;
 }
 
 /**

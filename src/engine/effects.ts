@@ -56,7 +56,15 @@ export async function performEffects(
         sink.timers.push({ runId: run.id, stepKey: e.key, kind: e.kind, attempt: e.attempt, dueAt: e.dueAt });
         break;
       case 'task.create':
-        await createTask(tx.db, { id: e.taskId, runId: run.id, stepKey: e.key, kind: e.kind, spec: e.spec, deadline: e.deadline, now });
+        await createTask(tx.db, {
+          id: e.taskId,
+          runId: run.id,
+          stepKey: e.key,
+          kind: e.kind,
+          spec: e.spec,
+          deadline: e.deadline,
+          now,
+        });
         break;
       case 'task.close':
         await closeTask(tx.db, e.taskId, e.status, now);
@@ -65,7 +73,13 @@ export async function performEffects(
         await startChild(tx, deps, run, e, sink);
         break;
       case 'child.cancel':
-        sink.timers.push({ runId: e.childRunId, stepKey: null, kind: MESSAGE.cancel, attempt: null, dueAt: now });
+        sink.timers.push({
+          runId: e.childRunId,
+          stepKey: null,
+          kind: MESSAGE.cancel,
+          attempt: null,
+          dueAt: now,
+        });
         break;
       case 'parent.notify':
         sink.timers.push({
@@ -86,13 +100,24 @@ export async function performEffects(
           stepKey: e.stepKey,
           now,
         });
-        if (granted) sink.followUps.push({ runId: run.id, event: { type: 'concurrency.granted', key: e.stepKey } });
+        if (granted)
+          sink.followUps.push({ runId: run.id, event: { type: 'concurrency.granted', key: e.stepKey } });
         break;
       }
       case 'concurrency.release': {
-        const granted = await releaseConcurrency(tx.db, deps.store.dialect, { key: e.key, holder: e.holder, now });
+        const granted = await releaseConcurrency(tx.db, deps.store.dialect, {
+          key: e.key,
+          holder: e.holder,
+          now,
+        });
         for (const g of granted)
-          sink.timers.push({ runId: g.runId, stepKey: g.stepKey, kind: MESSAGE.granted, attempt: null, dueAt: now });
+          sink.timers.push({
+            runId: g.runId,
+            stepKey: g.stepKey,
+            kind: MESSAGE.granted,
+            attempt: null,
+            dueAt: now,
+          });
         break;
       }
       default:
@@ -108,7 +133,14 @@ async function startChild(tx: Tx, deps: EngineDeps, parent: RunState, e: ChildSt
   const fail = (error: string) =>
     sink.followUps.push({
       runId: parent.id,
-      event: { type: 'child.finished', key: e.key, childRunId: e.childRunId, status: 'failed', outputs: null, error },
+      event: {
+        type: 'child.finished',
+        key: e.key,
+        childRunId: e.childRunId,
+        status: 'failed',
+        outputs: null,
+        error,
+      },
     });
   const row = await findRunbook(tx.db, e.runbook);
   if (!row) return fail(`runbook ${e.runbook} does not exist`);

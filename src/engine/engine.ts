@@ -48,8 +48,17 @@ export class Engine {
       }
       const runbook = runbookDefinition(row);
       const inputs = resolveInputs(runbook.spec.inputs, args.inputs ?? {});
-      const run = newRunState({ id: newId(), runbook, version: row.version, inputs, createdBy: args.actor, now: clock() });
-      const { outcomes } = await applyEvents(tx, this.deps, [{ runId: run.id, event: { type: 'start' }, created: run }]);
+      const run = newRunState({
+        id: newId(),
+        runbook,
+        version: row.version,
+        inputs,
+        createdBy: args.actor,
+        now: clock(),
+      });
+      const { outcomes } = await applyEvents(tx, this.deps, [
+        { runId: run.id, event: { type: 'start' }, created: run },
+      ]);
       const outcome = outcomes[0]!;
       return { id: run.id, status: outcome.run.status };
     });
@@ -58,7 +67,9 @@ export class Engine {
   /** Cancel, pause, resume or retry a run; refused actions answer with a conflict saying why. */
   async act(runId: string, action: RunAction, actor: string | null, opts: { compensate?: boolean } = {}) {
     const event: EngineEvent =
-      action === 'cancel' ? { type: 'cancel', actor, compensate: opts.compensate ?? false } : { type: action, actor };
+      action === 'cancel'
+        ? { type: 'cancel', actor, compensate: opts.compensate ?? false }
+        : { type: action, actor };
     return this.apply(runId, event);
   }
 

@@ -20,8 +20,20 @@ export function timerEvent(t: DueTimer): EngineEvent {
     case MESSAGE.granted:
       return { type: 'concurrency.granted', key: t.stepKey };
     case MESSAGE.childFinished: {
-      const d = t.data as { childRunId: string; status: 'succeeded' | 'failed' | 'cancelled'; outputs: unknown; error: string | null };
-      return { type: 'child.finished', key: t.stepKey ?? '', childRunId: d.childRunId, status: d.status, outputs: d.outputs, error: d.error };
+      const d = t.data as {
+        childRunId: string;
+        status: 'succeeded' | 'failed' | 'cancelled';
+        outputs: unknown;
+        error: string | null;
+      };
+      return {
+        type: 'child.finished',
+        key: t.stepKey ?? '',
+        childRunId: d.childRunId,
+        status: d.status,
+        outputs: d.outputs,
+        error: d.error,
+      };
     }
     default:
       return { type: 'timer', kind: t.kind as TimerKind, key: t.stepKey, attempt: t.attempt, data: t.data };
@@ -46,7 +58,9 @@ export async function expireLeases(deps: EngineDeps): Promise<number> {
   const expired = await expiredLeases(deps.store.db, deps.clock(), BATCH);
   for (const e of expired) {
     await deps.store.transaction((tx) =>
-      applyEvents(tx, deps, [{ runId: e.runId, event: { type: 'lease.expired', key: e.key, attempt: e.attempt } }]),
+      applyEvents(tx, deps, [
+        { runId: e.runId, event: { type: 'lease.expired', key: e.key, attempt: e.attempt } },
+      ]),
     );
   }
   return expired.length;

@@ -18,11 +18,19 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(ctx.log));
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: [] } }),
+    reply
+      .code(404)
+      .send({
+        error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: [] },
+      }),
   );
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'Tandem API', version: VERSION, description: 'Runbooks run as durable, collaborative workflows' },
+      info: {
+        title: 'Tandem API',
+        version: VERSION,
+        description: 'Runbooks run as durable, collaborative workflows',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -36,11 +44,15 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     req.caller = await ctx.auth.authenticate(req);
   });
 
-  app.get('/api/v1/health', { schema: { summary: 'Liveness and the store in use', security: [] } }, async () => ({
-    status: 'ok',
-    version: VERSION,
-    store: ctx.store.dialect.name,
-  }));
+  app.get(
+    '/api/v1/health',
+    { schema: { summary: 'Liveness and the store in use', security: [] } },
+    async () => ({
+      status: 'ok',
+      version: VERSION,
+      store: ctx.store.dialect.name,
+    }),
+  );
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   runbookRoutes(app, ctx);

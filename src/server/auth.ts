@@ -22,12 +22,17 @@ declare module 'fastify' {
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** Make sure an admin token exists. Returns the token when one was generated (to print once). */
-export async function ensureAdminToken(store: Store, envToken: string | undefined, now: number): Promise<string | undefined> {
+export async function ensureAdminToken(
+  store: Store,
+  envToken: string | undefined,
+  now: number,
+): Promise<string | undefined> {
   return store.transaction(async (tx) => {
     const any = await tx.db.selectFrom('api_tokens').select('id').limit(1).executeTakeFirst();
     if (any) return undefined;
     const token = envToken && envToken.length > 0 ? envToken : `tdm_${randomToken(32)}`;
-    if (token.length < 16) throw new TandemError('invalid_input', 'TANDEM_ADMIN_TOKEN must be at least 16 characters');
+    if (token.length < 16)
+      throw new TandemError('invalid_input', 'TANDEM_ADMIN_TOKEN must be at least 16 characters');
     await tx.db
       .insertInto('api_tokens')
       .values({
@@ -56,13 +61,18 @@ export class TokenAuthenticator {
   async authenticate(req: FastifyRequest): Promise<Caller> {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new TandemError('unauthorized', 'missing bearer token: send "Authorization: Bearer <token>"');
+    if (!match)
+      throw new TandemError('unauthorized', 'missing bearer token: send "Authorization: Bearer <token>"');
     const hash = hashToken(match[1]!);
     const now = this.clock();
     const hit = this.cache.get(hash);
     let caller = hit && hit.until > now ? hit.caller : undefined;
     if (caller === undefined) {
-      const row = await this.store.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+      const row = await this.store.db
+        .selectFrom('api_tokens')
+        .selectAll()
+        .where('token_hash', '=', hash)
+        .executeTakeFirst();
       const valid =
         row !== undefined &&
         timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash)) &&

@@ -12,4 +12,6 @@ export interface ServerContext {
   auth: TokenAuthenticator;
   log: Logger;
   clock: () => number;
+  /** Aborted when the server shuts down: live streams end then. */
+  shutdown: AbortSignal;
 }

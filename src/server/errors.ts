@@ -39,8 +39,14 @@ export function errorHandler(log: Logger) {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'body';
       const details = (err.validation as ZodIssueLike[]).map((v) => {
-        const path = v.params?.issue?.path?.map(String).join('.') ?? v.instancePath?.replace(/^\//, '').replaceAll('/', '.') ?? '';
-        return { path: path ? `${where}.${path}` : where, message: v.params?.issue?.message ?? v.message ?? 'invalid' };
+        const path =
+          v.params?.issue?.path?.map(String).join('.') ??
+          v.instancePath?.replace(/^\//, '').replaceAll('/', '.') ??
+          '';
+        return {
+          path: path ? `${where}.${path}` : where,
+          message: v.params?.issue?.message ?? v.message ?? 'invalid',
+        };
       });
       const summary = details.map((d) => `${d.path}: ${d.message}`).join('; ');
       return reply.code(400).send({ error: { code: 'invalid_input', message: summary, details } });
@@ -48,11 +54,15 @@ export function errorHandler(log: Logger) {
     if (isTandemError(err)) {
       const status = httpStatus(err.code);
       if (status >= 500) log.error({ err: err.message, url: req.url }, 'request failed');
-      return reply.code(status).send({ error: { code: err.code, message: err.message, details: err.details } });
+      return reply
+        .code(status)
+        .send({ error: { code: err.code, message: err.message, details: err.details } });
     }
     // Fastify's own client errors (bad JSON, too large, unsupported media type…).
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ error: { code: 'invalid_input', message: err.message, details: [] } });
+      return reply
+        .code(err.statusCode)
+        .send({ error: { code: 'invalid_input', message: err.message, details: [] } });
     }
     log.error({ err: err.message, stack: err.stack, url: req.url }, 'request failed');
     return reply.code(500).send({ error: { code: 'internal', message: 'internal error', details: [] } });

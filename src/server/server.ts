@@ -23,6 +23,8 @@ export interface ServerOptions {
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  /** A PostgreSQL schema to keep Tandem's tables in (default: from TANDEM_PG_SCHEMA, else public). */
+  pgSchema?: string;
   /** A folder of runbooks to apply at start (the shipped examples). */
   runbooksDir?: string;
   /** Steps the embedded agent runs at once. */
@@ -42,16 +44,20 @@ export interface RunningServer {
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const log = pino({ level: o.logLevel ?? process.env.TANDEM_LOG_LEVEL ?? 'info' }) as unknown as Logger;
+  const schema = o.pgSchema ?? process.env.TANDEM_PG_SCHEMA;
   const store = await openStore({
     dataDir: o.dataDir,
     ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+    ...(schema ? { schema } : {}),
     log: (msg) => log.info({}, msg),
   });
-  const deps: EngineDeps = { store, clock: Date.now, newId: uuidv7, log, leaseMs: o.leaseMs ?? 30_000 };
+  const leaseMs = o.leaseMs ?? (Number(process.env.TANDEM_LEASE_MS) || 30_000);
+  const deps: EngineDeps = { store, clock: Date.now, newId: uuidv7, log, leaseMs };
   const engine = new Engine(deps);
   const agents = new AgentService(deps);
   const generated = await ensureAdminToken(store, process.env.TANDEM_ADMIN_TOKEN, Date.now());
-  if (generated) (o.announce ?? console.log)(`Admin token (shown once; export it as TANDEM_TOKEN): ${generated}`);
+  if (generated)
+    (o.announce ?? console.log)(`Admin token (shown once; export it as TANDEM_TOKEN): ${generated}`);
   if (o.runbooksDir) await applyFolder(engine, o.runbooksDir, log);
 
   const stop = new AbortController();
@@ -68,7 +74,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     heartbeatMs: Math.floor(deps.leaseMs / 3),
   }).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'embedded agent stopped'));
 
-  const app = await buildApp({ store, engine, agents, auth: new TokenAuthenticator(store, Date.now), log, clock: Date.now });
+  const app = await buildApp({
+    store,
+    engine,
+    agents,
+    auth: new TokenAuthenticator(store, Date.now),
+    log,
+    clock: Date.now,
+    shutdown: stop.signal,
+  });
   const address = await app.listen({ port: o.port, host: o.host });
   log.info({ url: address, store: store.dialect.name }, 'tandem server listening');
 

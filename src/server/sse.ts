@@ -36,10 +36,13 @@ export async function streamRows<Row extends { id: number }>(
   let cursor = o.after;
   let closed = false;
   let wake: (() => void) | undefined;
-  req.raw.on('close', () => {
+  const end = () => {
     closed = true;
     wake?.();
-  });
+  };
+  req.raw.on('close', end);
+  ctx.shutdown.addEventListener('abort', end, { once: true });
+  if (ctx.shutdown.aborted) closed = true;
   const stop = await ctx.store.listen(o.channel, (payload) => {
     if (payload === o.runId) wake?.();
   });
@@ -70,6 +73,7 @@ export async function streamRows<Row extends { id: number }>(
     ctx.log.warn({ err: errorMessage(err), runId: o.runId }, 'event stream failed');
   } finally {
     clearInterval(keepalive);
+    ctx.shutdown.removeEventListener('abort', end);
     await stop();
     res.end();
   }

@@ -4,7 +4,10 @@ import type { RunEventRow, RunRow, StepRow, TaskRow } from '../store/index.ts';
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const parse = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
-export function taskView(t: TaskRow, decisions: { actor: string; decision: string; comment: string | null; createdAt: number }[] = []) {
+export function taskView(
+  t: TaskRow,
+  decisions: { actor: string; decision: string; comment: string | null; createdAt: number }[] = [],
+) {
   const spec = parse(t.spec) as Record<string, unknown>;
   return {
     id: t.id,
@@ -19,7 +22,12 @@ export function taskView(t: TaskRow, decisions: { actor: string; decision: strin
     deadline: iso(t.deadline),
     created_at: iso(t.created_at),
     closed_at: iso(t.closed_at),
-    decisions: decisions.map((d) => ({ actor: d.actor, decision: d.decision, comment: d.comment, at: iso(d.createdAt) })),
+    decisions: decisions.map((d) => ({
+      actor: d.actor,
+      decision: d.decision,
+      comment: d.comment,
+      at: iso(d.createdAt),
+    })),
   };
 }
 

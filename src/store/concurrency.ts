@@ -38,7 +38,10 @@ export async function acquireConcurrency(
     .limit(1)
     .executeTakeFirst();
   if (!waiting && (await holders(db, a.key)) < a.limit) {
-    await db.insertInto('concurrency_holders').values({ key: a.key, holder: a.holder, acquired_at: a.now }).execute();
+    await db
+      .insertInto('concurrency_holders')
+      .values({ key: a.key, holder: a.holder, acquired_at: a.now })
+      .execute();
     return true;
   }
   await db
@@ -62,8 +65,16 @@ export async function releaseConcurrency(
   r: { key: string; holder: string; now: number },
 ): Promise<{ runId: string; stepKey: string | null }[]> {
   await lockKey(db, dialect, r.key);
-  await db.deleteFrom('concurrency_holders').where('key', '=', r.key).where('holder', '=', r.holder).execute();
-  await db.deleteFrom('concurrency_waiters').where('key', '=', r.key).where('holder', '=', r.holder).execute();
+  await db
+    .deleteFrom('concurrency_holders')
+    .where('key', '=', r.key)
+    .where('holder', '=', r.holder)
+    .execute();
+  await db
+    .deleteFrom('concurrency_waiters')
+    .where('key', '=', r.key)
+    .where('holder', '=', r.holder)
+    .execute();
   const granted: { runId: string; stepKey: string | null }[] = [];
   let held = await holders(db, r.key);
   for (;;) {

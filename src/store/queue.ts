@@ -35,7 +35,8 @@ export interface LeaseRef {
 /** The step's labels are all among the agent's (an empty or missing list always matches). */
 function labelsMatch(dialect: DialectAdapter, agentLabels: string[]): RawBuilder<boolean> {
   const labels = JSON.stringify(agentLabels);
-  if (dialect.name === 'postgres') return sql<boolean>`coalesce(steps.labels, '[]')::jsonb <@ ${labels}::jsonb`;
+  if (dialect.name === 'postgres')
+    return sql<boolean>`coalesce(steps.labels, '[]')::jsonb <@ ${labels}::jsonb`;
   return sql<boolean>`not exists (select 1 from json_each(coalesce(steps.labels, '[]')) l where l.value not in (select a.value from json_each(${labels}) a))`;
 }
 
@@ -48,18 +49,20 @@ export async function claimReadySteps(
   dialect: DialectAdapter,
   a: { agent: ClaimingAgent; max: number; now: number; leaseMs: number; leaseToken: string },
 ): Promise<ClaimedStep[]> {
-  const candidates = dialect.forUpdate(
-    db
-      .selectFrom('steps')
-      .select(['steps.run_id', 'steps.key'])
-      .where('steps.status', '=', 'ready')
-      .where('steps.site', '=', a.agent.site)
-      .where('steps.available_at', '<=', a.now)
-      .where(labelsMatch(dialect, a.agent.labels))
-      .orderBy('steps.available_at')
-      .limit(a.max),
-    { skipLocked: true },
-  ).$asTuple('run_id', 'key');
+  const candidates = dialect
+    .forUpdate(
+      db
+        .selectFrom('steps')
+        .select(['steps.run_id', 'steps.key'])
+        .where('steps.status', '=', 'ready')
+        .where('steps.site', '=', a.agent.site)
+        .where('steps.available_at', '<=', a.now)
+        .where(labelsMatch(dialect, a.agent.labels))
+        .orderBy('steps.available_at')
+        .limit(a.max),
+      { skipLocked: true },
+    )
+    .$asTuple('run_id', 'key');
   const rows = await db
     .updateTable('steps')
     .set((eb) => ({

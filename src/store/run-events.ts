@@ -33,7 +33,12 @@ export async function appendRunEvents(db: Db, events: NewRunEvent[], now: number
   }
 }
 
-export async function listRunEvents(db: Db, runId: string, afterId = 0, limit = 1000): Promise<RunEventRow[]> {
+export async function listRunEvents(
+  db: Db,
+  runId: string,
+  afterId = 0,
+  limit = 1000,
+): Promise<RunEventRow[]> {
   return db
     .selectFrom('run_events')
     .selectAll()

@@ -77,7 +77,10 @@ export async function listRunbooks(db: Db): Promise<RunbookRow[]> {
       eb(
         'r.version',
         '=',
-        eb.selectFrom('runbooks as l').select((e) => e.fn.max('l.version').as('v')).whereRef('l.name', '=', 'r.name'),
+        eb
+          .selectFrom('runbooks as l')
+          .select((e) => e.fn.max('l.version').as('v'))
+          .whereRef('l.name', '=', 'r.name'),
       ),
     )
     .orderBy('r.name')

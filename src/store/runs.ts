@@ -1,15 +1,26 @@
 /** Runs and their steps: loading a run's state and writing a transition's changes back. */
 import type { Kysely, Transaction } from 'kysely';
 import { TandemError } from '../core/errors.ts';
-import type { Action, Outcome, RunPhase, RunState, RunStatus, StepPhase, StepState, StepStatus } from '../core/engine/index.ts';
+import type {
+  Action,
+  Outcome,
+  RunPhase,
+  RunState,
+  RunStatus,
+  StepPhase,
+  StepState,
+  StepStatus,
+} from '../core/engine/index.ts';
 import type { Runbook } from '../core/runbook/model.ts';
 import type { DialectAdapter } from './dialect.ts';
 import type { Database, RunRow, StepRow } from './tables.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-const parse = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
-const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const parse = <T>(text: string | null, fallback: T): T =>
+  text === null ? fallback : (JSON.parse(text) as T);
+const json = (value: unknown): string | null =>
+  value === null || value === undefined ? null : JSON.stringify(value);
 
 export function stepFromRow(row: StepRow): StepState {
   return {
@@ -179,7 +190,11 @@ export async function saveRun(
       });
   }
   // 30 columns a row: stay well inside every dialect's bind-parameter limit.
-  for (let i = 0; i < inserts.length; i += 500) await db.insertInto('steps').values(inserts.slice(i, i + 500)).execute();
+  for (let i = 0; i < inserts.length; i += 500)
+    await db
+      .insertInto('steps')
+      .values(inserts.slice(i, i + 500))
+      .execute();
 }
 
 export interface RunFilter {

@@ -7,7 +7,15 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 export async function createTask(
   db: Db,
-  t: { id: string; runId: string; stepKey: string; kind: string; spec: unknown; deadline: number | null; now: number },
+  t: {
+    id: string;
+    runId: string;
+    stepKey: string;
+    kind: string;
+    spec: unknown;
+    deadline: number | null;
+    now: number;
+  },
 ): Promise<void> {
   await db
     .insertInto('tasks')
@@ -69,7 +77,14 @@ export async function listDecisions(db: Db, taskId: string): Promise<(Decision &
 
 export async function insertDecision(
   db: Db,
-  d: { taskId: string; actor: string; decision: string; comment: string | null; outputs?: unknown; now: number },
+  d: {
+    taskId: string;
+    actor: string;
+    decision: string;
+    comment: string | null;
+    outputs?: unknown;
+    now: number;
+  },
 ): Promise<void> {
   await db
     .insertInto('decisions')

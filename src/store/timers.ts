@@ -43,10 +43,21 @@ export async function insertTimers(db: Db, timers: NewTimer[], now: number): Pro
 }
 
 /** Take (delete and return) up to `limit` due timers; other replicas skip the ones taken. */
-export async function takeDueTimers(db: Db, dialect: DialectAdapter, now: number, limit: number): Promise<DueTimer[]> {
+export async function takeDueTimers(
+  db: Db,
+  dialect: DialectAdapter,
+  now: number,
+  limit: number,
+): Promise<DueTimer[]> {
   const rows = await dialect
     .forUpdate(
-      db.selectFrom('timers').selectAll().where('due_at', '<=', now).orderBy('due_at').orderBy('id').limit(limit),
+      db
+        .selectFrom('timers')
+        .selectAll()
+        .where('due_at', '<=', now)
+        .orderBy('due_at')
+        .orderBy('id')
+        .limit(limit),
       { skipLocked: true },
     )
     .execute();

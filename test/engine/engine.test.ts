@@ -29,7 +29,11 @@ describeEachStore('the engine on a real store', (ctx) => {
         ),
         'alice',
       );
-      const { id } = await t.engine.startRun({ runbook: 'chain', inputs: { name: "o'brien; rm -rf /" }, actor: 'alice' });
+      const { id } = await t.engine.startRun({
+        runbook: 'chain',
+        inputs: { name: "o'brien; rm -rf /" },
+        actor: 'alice',
+      });
       const run = await t.waitFor(id);
       expect(run.status).toBe('succeeded');
       expect(run.steps.get('first')!.outputs).toEqual({ who: "o'brien; rm -rf /" });
@@ -44,11 +48,23 @@ describeEachStore('the engine on a real store', (ctx) => {
     const t = await startTestEngine(ctx().store, { agent: false });
     try {
       const v1 = yamlRunbook('versions', '  steps:\n    - id: a\n      log: one\n');
-      expect(await t.engine.applyRunbook(v1, 'alice')).toEqual({ name: 'versions', version: 1, created: true });
-      expect(await t.engine.applyRunbook(v1, 'alice')).toEqual({ name: 'versions', version: 1, created: false });
+      expect(await t.engine.applyRunbook(v1, 'alice')).toEqual({
+        name: 'versions',
+        version: 1,
+        created: true,
+      });
+      expect(await t.engine.applyRunbook(v1, 'alice')).toEqual({
+        name: 'versions',
+        version: 1,
+        created: false,
+      });
       const run1 = await t.engine.startRun({ runbook: 'versions', actor: 'alice' });
       const v2 = yamlRunbook('versions', '  steps:\n    - id: a\n      log: two\n');
-      expect(await t.engine.applyRunbook(v2, 'alice')).toEqual({ name: 'versions', version: 2, created: true });
+      expect(await t.engine.applyRunbook(v2, 'alice')).toEqual({
+        name: 'versions',
+        version: 2,
+        created: true,
+      });
       const run2 = await t.engine.startRun({ runbook: 'versions', actor: 'alice' });
       const [r1, r2] = [await t.waitFor(run1.id), await t.waitFor(run2.id)];
       expect([r1.runbookVersion, r1.steps.get('a')!.outputs]).toEqual([1, { message: 'one' }]);
@@ -62,10 +78,15 @@ describeEachStore('the engine on a real store', (ctx) => {
     const t = await startTestEngine(ctx().store, { agent: false });
     try {
       await t.engine.applyRunbook(
-        yamlRunbook('typed', '  inputs:\n    n: { type: integer, required: true }\n  steps:\n    - id: a\n      log: x\n'),
+        yamlRunbook(
+          'typed',
+          '  inputs:\n    n: { type: integer, required: true }\n  steps:\n    - id: a\n      log: x\n',
+        ),
         null,
       );
-      const err = await t.engine.startRun({ runbook: 'typed', inputs: { n: 'three' }, actor: null }).catch((e: unknown) => e);
+      const err = await t.engine
+        .startRun({ runbook: 'typed', inputs: { n: 'three' }, actor: null })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TandemError);
       expect((err as TandemError).code).toBe('invalid_input');
       expect((err as TandemError).details[0]).toMatchObject({ path: 'inputs.n' });
@@ -91,7 +112,11 @@ describeEachStore('the engine on a real store', (ctx) => {
       const { id } = await t.engine.startRun({ runbook: 'flaky', actor: null });
       const run = await t.waitFor(id);
       expect(run.status).toBe('failed');
-      expect(run.steps.get('a')).toMatchObject({ status: 'failed', attempt: 3, error: 'exit code 7: attempt 3' });
+      expect(run.steps.get('a')).toMatchObject({
+        status: 'failed',
+        attempt: 3,
+        error: 'exit code 7: attempt 3',
+      });
     } finally {
       await t.stop();
     }
@@ -208,7 +233,10 @@ describeEachStore('the engine on a real store', (ctx) => {
       );
       const { id } = await t.engine.startRun({ runbook: 'long', actor: null });
       await t.waitFor(id, ['running']);
-      await t.waitUntil('the step to start', async () => (await t.engine.getRun(id))!.steps.get('a')!.status === 'running');
+      await t.waitUntil(
+        'the step to start',
+        async () => (await t.engine.getRun(id))!.steps.get('a')!.status === 'running',
+      );
       await t.waitUntil('the sleep to start', sleepRunning);
       const run = await t.engine.act(id, 'cancel', 'alice');
       expect(run.status).toBe('cancelled');

@@ -18,7 +18,11 @@ export async function runHttp(action: HttpAction, ctx: ActionContext): Promise<S
     return { ok: false, error: `http: "${action.url}" is not a valid URL`, retryable: false };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return { ok: false, error: `http: only http and https URLs are allowed, not ${url.protocol}`, retryable: false };
+    return {
+      ok: false,
+      error: `http: only http and https URLs are allowed, not ${url.protocol}`,
+      retryable: false,
+    };
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(action.timeoutMs ?? DEFAULT_TIMEOUT_MS)]);
   try {
     const res = await fetch(url, {
@@ -37,7 +41,11 @@ export async function runHttp(action: HttpAction, ctx: ActionContext): Promise<S
     const expected = action.expectStatus.length > 0 ? action.expectStatus.includes(res.status) : res.ok;
     if (!expected) {
       const want = action.expectStatus.length > 0 ? action.expectStatus.join(' or ') : '2xx';
-      return { ok: false, error: `http: ${action.method} ${url.href} answered ${res.status}, expected ${want}`, result };
+      return {
+        ok: false,
+        error: `http: ${action.method} ${url.href} answered ${res.status}, expected ${want}`,
+        result,
+      };
     }
     return { ok: true, outputs: { status: String(res.status), body }, result };
   } catch (err: unknown) {

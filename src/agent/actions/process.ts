@@ -52,11 +52,15 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export async function runProcess(spec: (dir: string) => ProcessSpec, ctx: ActionContext): Promise<StepResult> {
+export async function runProcess(
+  spec: (dir: string) => ProcessSpec,
+  ctx: ActionContext,
+): Promise<StepResult> {
   const dir = await mkdtemp(join(tmpdir(), 'tandem-step-'));
   try {
     const p = spec(dir);
-    for (const [name, body] of Object.entries(p.files ?? {})) await writeFile(join(dir, name), body, { mode: 0o700 });
+    for (const [name, body] of Object.entries(p.files ?? {}))
+      await writeFile(join(dir, name), body, { mode: 0o700 });
     const outputsPath = join(dir, 'outputs');
     await writeFile(outputsPath, '');
     const env: Record<string, string> = {};
@@ -70,11 +74,13 @@ export async function runProcess(spec: (dir: string) => ProcessSpec, ctx: Action
     });
     const outcome = await spawnAndWait(p, env, ctx);
     const result = { exit_code: outcome.code ?? -1, stdout: outcome.stdout, stderr: outcome.stderr };
-    if (outcome.stopped) return { ok: false, error: outcome.stopped, result, retryable: outcome.stopped !== 'cancelled' };
+    if (outcome.stopped)
+      return { ok: false, error: outcome.stopped, result, retryable: outcome.stopped !== 'cancelled' };
     if (outcome.spawnError) return { ok: false, error: outcome.spawnError, result, retryable: false };
     if (outcome.code !== 0) {
       const last = outcome.stderr.trimEnd().split('\n').at(-1) ?? '';
-      const how = outcome.code === null ? `killed by ${outcome.signal ?? 'a signal'}` : `exit code ${outcome.code}`;
+      const how =
+        outcome.code === null ? `killed by ${outcome.signal ?? 'a signal'}` : `exit code ${outcome.code}`;
       return { ok: false, error: last ? `${how}: ${last}` : how, result };
     }
     const text = await readFile(outputsPath, 'utf8');
@@ -83,7 +89,8 @@ export async function runProcess(spec: (dir: string) => ProcessSpec, ctx: Action
     try {
       return { ok: true, outputs: parseOutputsFile(text), result };
     } catch (err: unknown) {
-      if (err instanceof OutputsFormatError) return { ok: false, error: err.message, result, retryable: false };
+      if (err instanceof OutputsFormatError)
+        return { ok: false, error: err.message, result, retryable: false };
       throw err;
     }
   } finally {
@@ -118,7 +125,10 @@ function spawnAndWait(p: ProcessSpec, env: Record<string, string>, ctx: ActionCo
       killGroup(child.pid, 'SIGTERM');
       killTimer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), p.killGraceMs);
     };
-    const timeout = p.timeoutMs === undefined ? undefined : setTimeout(() => stop(`timed out after ${p.timeoutMs}ms`), p.timeoutMs);
+    const timeout =
+      p.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => stop(`timed out after ${p.timeoutMs}ms`), p.timeoutMs);
     const onAbort = () => stop('cancelled');
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -138,7 +148,13 @@ function spawnAndWait(p: ProcessSpec, env: Record<string, string>, ctx: ActionCo
       clearTimeout(timeout);
       clearTimeout(killTimer);
       ctx.signal.removeEventListener('abort', onAbort);
-      resolve({ code: null, signal: null, stdout: '', stderr: '', spawnError: `cannot start ${p.file}: ${errorMessage(e)}` });
+      resolve({
+        code: null,
+        signal: null,
+        stdout: '',
+        stderr: '',
+        spawnError: `cannot start ${p.file}: ${errorMessage(e)}`,
+      });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timeout);

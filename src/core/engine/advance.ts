@@ -75,7 +75,9 @@ function advanceGraph(d: Draft, specs: StepSpec[]): void {
     }
     admit(d, spec, spec.id);
   }
-  const active = [...run.steps.values()].some((s) => s.phase === phaseOfGraph(run.phase) && ACTIVE.has(s.status));
+  const active = [...run.steps.values()].some(
+    (s) => s.phase === phaseOfGraph(run.phase) && ACTIVE.has(s.status),
+  );
   if (!active) endGraph(d);
 }
 
@@ -129,7 +131,8 @@ function admit(d: Draft, spec: StepSpec, key: string): void {
 
 function expand(d: Draft, spec: StepSpec, key: string): void {
   const ctx = expressionContext(d);
-  const raw = typeof spec.foreach === 'string' ? renderValue(spec.foreach, ctx) : renderDeep(spec.foreach, ctx);
+  const raw =
+    typeof spec.foreach === 'string' ? renderValue(spec.foreach, ctx) : renderDeep(spec.foreach, ctx);
   if (!Array.isArray(raw)) {
     failStep(d, key, `foreach must give a list, got ${raw === null ? 'null' : typeof raw}`, false);
     return;
@@ -170,7 +173,9 @@ function advanceItems(d: Draft, spec: StepSpec, parent: StepState): void {
   const items = itemsOf(d, spec);
   const failed = items.some((i) => i.status === 'failed');
   const stop = (failed && !spec.continue_on_error) || (d.run.outcome !== null && d.run.phase === 'main');
-  let active = items.filter((i) => i.status === 'ready' || i.status === 'running' || i.status === 'waiting').length;
+  let active = items.filter(
+    (i) => i.status === 'ready' || i.status === 'running' || i.status === 'waiting',
+  ).length;
   const limit = spec.max_parallel ?? Infinity;
   for (const item of items) {
     if (item.status !== 'pending') continue;
@@ -234,7 +239,9 @@ function advanceCompensation(d: Draft): void {
   }
   const key = compensationKey(next.key);
   // A row left from before a manual retry is reused: the key stays unique.
-  d.add(newStep({ key, stepId: next.stepId, phase: 'compensate', index: next.index, item: next.item }, d.now));
+  d.add(
+    newStep({ key, stepId: next.stepId, phase: 'compensate', index: next.index, item: next.item }, d.now),
+  );
   d.record('compensation.started', { key: next.key });
   startStep(d, key);
 }
@@ -254,7 +261,8 @@ function finishRun(d: Draft): void {
     try {
       const ctx = expressionContext(d);
       const outputs: Record<string, unknown> = {};
-      for (const [name, tpl] of Object.entries(run.runbook.spec.outputs)) outputs[name] = renderValue(tpl, ctx);
+      for (const [name, tpl] of Object.entries(run.runbook.spec.outputs))
+        outputs[name] = renderValue(tpl, ctx);
       run.outputs = outputs;
     } catch (err: unknown) {
       status = 'failed';

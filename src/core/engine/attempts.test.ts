@@ -22,7 +22,11 @@ describe('attempts, retries and leases', () => {
     sim.now += 4000;
     sim.send({ type: 'timer', kind: 'retry', key: 'flaky', attempt: 2 });
     sim.fail('flaky', 'still broken');
-    expect(sim.state.steps.get('flaky')).toMatchObject({ status: 'failed', attempt: 3, error: 'still broken' });
+    expect(sim.state.steps.get('flaky')).toMatchObject({
+      status: 'failed',
+      attempt: 3,
+      error: 'still broken',
+    });
     expect(sim.state.status).toBe('failed');
   });
 
@@ -46,8 +50,15 @@ describe('attempts, retries and leases', () => {
     const old = sim.claim('a');
     sim.send({ type: 'lease.expired', key: 'a', attempt: 1 });
     expect(sim.status('a')).toBe('ready');
+    expect(sim.state.steps.get('a')!.maxAttempts).toBe(3);
     sim.claim('a');
-    const late = sim.send({ type: 'step.result', key: 'a', attempt: 1, leaseToken: old.leaseToken, result: { ok: true } });
+    const late = sim.send({
+      type: 'step.result',
+      key: 'a',
+      attempt: 1,
+      leaseToken: old.leaseToken,
+      result: { ok: true },
+    });
     expect(late.refused).toMatch(/no longer holds its lease/);
     expect(sim.status('a')).toBe('running');
     expect(sim.state.steps.get('a')!.attempt).toBe(2);
@@ -63,20 +74,31 @@ describe('attempts, retries and leases', () => {
 `),
     ).start();
     const lease = sim.claim('a');
-    const event = { type: 'step.result', key: 'a', attempt: 1, leaseToken: lease.leaseToken, result: { ok: true } } as const;
+    const event = {
+      type: 'step.result',
+      key: 'a',
+      attempt: 1,
+      leaseToken: lease.leaseToken,
+      result: { ok: true },
+    } as const;
     expect(sim.send(event).refused).toBeUndefined();
     expect(sim.send(event).refused).toBeDefined();
     expect(sim.events().filter((e) => e === 'step.succeeded a')).toHaveLength(1);
   });
 
-  it('a lease that expires with no attempts left fails the step', () => {
+  it('an attempt lost to an expired lease is tried again, but not forever', () => {
     const sim = new Sim(
       runbook(`    - id: a
       shell: echo a
 `),
     ).start();
+    for (let i = 1; i <= 3; i++) {
+      sim.claim('a');
+      sim.send({ type: 'lease.expired', key: 'a', attempt: i });
+      expect(sim.status('a')).toBe('ready');
+    }
     sim.claim('a');
-    sim.send({ type: 'lease.expired', key: 'a', attempt: 1 });
+    sim.send({ type: 'lease.expired', key: 'a', attempt: 4 });
     expect(sim.state.steps.get('a')!.error).toMatch(/lease expired: agent agent-1/);
     expect(sim.state.status).toBe('failed');
   });
@@ -103,7 +125,9 @@ describe('attempts, retries and leases', () => {
 `),
     ).start();
     sim.claim('a');
-    expect(sim.send({ type: 'timer', kind: 'step-timeout', key: 'a', attempt: 7 }).refused).toBe('stale timer');
+    expect(sim.send({ type: 'timer', kind: 'step-timeout', key: 'a', attempt: 7 }).refused).toBe(
+      'stale timer',
+    );
     expect(sim.status('a')).toBe('running');
   });
 });

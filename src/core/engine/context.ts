@@ -4,7 +4,11 @@ import { specIndex } from './spec-index.ts';
 import type { StepState } from './types.ts';
 
 /** The CEL context a step of the run sees: inputs, steps' outputs and status, run, item. */
-export function expressionContext(d: Draft, step?: StepState, extra: Record<string, unknown> = {}): ExprContext {
+export function expressionContext(
+  d: Draft,
+  step?: StepState,
+  extra: Record<string, unknown> = {},
+): ExprContext {
   const run = d.run;
   const steps: Record<string, { outputs: unknown; status: string }> = {};
   for (const id of specIndex(run.runbook).byId.keys()) {

@@ -3,18 +3,27 @@ import type { Decision } from './types.ts';
 import { runbook, Sim } from './test-harness.ts';
 
 const approval = (extra = '') =>
-  runbook(`    - id: approve
+  runbook(
+    `    - id: approve
       approval:
         quorum: 2
         message: "Promote \${{ inputs.db }}?"
 ${extra}    - id: promote
       needs: [approve]
       shell: echo promote
-`, `  inputs:
+`,
+    `  inputs:
     db: { type: string, default: main }
-`);
+`,
+  );
 
-function decide(sim: Sim, actor: string, decision: Decision['decision'], prior: Decision[] = [], comment: string | null = null) {
+function decide(
+  sim: Sim,
+  actor: string,
+  decision: Decision['decision'],
+  prior: Decision[] = [],
+  comment: string | null = null,
+) {
   return sim.send({
     type: 'decision',
     key: 'approve',
@@ -46,7 +55,10 @@ describe('approvals', () => {
   it('a rejection fails the step and the run', () => {
     const sim = new Sim(approval()).start();
     decide(sim, 'bob', 'reject', [], 'not now');
-    expect(sim.state.steps.get('approve')).toMatchObject({ status: 'failed', error: 'rejected by bob: not now' });
+    expect(sim.state.steps.get('approve')).toMatchObject({
+      status: 'failed',
+      error: 'rejected by bob: not now',
+    });
     expect(sim.status('promote')).toBe('cancelled');
     expect(sim.state.status).toBe('failed');
   });
@@ -116,7 +128,11 @@ describe('pause, cancel and retry', () => {
     sim.run('a');
     sim.claim('b');
     sim.send({ type: 'cancel', actor: 'bob', compensate: false });
-    expect(sim.state.steps.get('b')).toMatchObject({ status: 'cancelled', cancelRequested: true, leaseToken: null });
+    expect(sim.state.steps.get('b')).toMatchObject({
+      status: 'cancelled',
+      cancelRequested: true,
+      leaseToken: null,
+    });
     expect(sim.status('a')).toBe('succeeded');
     expect(sim.state.status).toBe('cancelled');
     expect(sim.send({ type: 'cancel', actor: 'bob', compensate: false }).refused).toMatch(/finished/);
@@ -181,12 +197,19 @@ describe('waiting: concurrency, sleep and child runs', () => {
       { service: 'pg' },
     ).start();
     expect(sim.state.status).toBe('pending');
-    expect(sim.effects.find((e) => e.type === 'concurrency.acquire')).toMatchObject({ key: 'failover-pg', holder: 'run-1' });
+    expect(sim.effects.find((e) => e.type === 'concurrency.acquire')).toMatchObject({
+      key: 'failover-pg',
+      holder: 'run-1',
+    });
     expect(sim.ready()).toEqual([]);
     sim.send({ type: 'concurrency.granted', key: null });
     expect(sim.ready()).toEqual(['a']);
     sim.run('a');
-    expect(sim.effects.at(-1)).toMatchObject({ type: 'concurrency.release', key: 'failover-pg', holder: 'run-1' });
+    expect(sim.effects.at(-1)).toMatchObject({
+      type: 'concurrency.release',
+      key: 'failover-pg',
+      holder: 'run-1',
+    });
   });
 
   it('a step with a concurrency key is waiting until granted and releases it when done', () => {
@@ -235,7 +258,14 @@ describe('waiting: concurrency, sleep and child runs', () => {
     const start = sim.effects.find((e) => e.type === 'child.start');
     expect(start).toMatchObject({ runbook: 'other', inputs: { n: 2 } });
     const childRunId = sim.state.steps.get('child')!.childRunId!;
-    sim.send({ type: 'child.finished', key: 'child', childRunId, status: 'succeeded', outputs: { x: 5 }, error: null });
+    sim.send({
+      type: 'child.finished',
+      key: 'child',
+      childRunId,
+      status: 'succeeded',
+      outputs: { x: 5 },
+      error: null,
+    });
     expect(sim.state.steps.get('child')!.outputs).toEqual({ x: '5' });
     expect(sim.state.status).toBe('succeeded');
   });

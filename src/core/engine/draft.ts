@@ -43,7 +43,10 @@ export class Draft {
     this.effects.push(effect);
   }
 
-  record(event: string, fields: { key?: string; attempt?: number; actor?: string | null; data?: unknown } = {}) {
+  record(
+    event: string,
+    fields: { key?: string; attempt?: number; actor?: string | null; data?: unknown } = {},
+  ) {
     this.effects.push({ type: 'event', event, ...fields });
   }
 }

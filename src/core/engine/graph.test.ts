@@ -26,15 +26,18 @@ describe('the step graph', () => {
 
   it('a skipped step satisfies the needs of the steps after it', () => {
     const sim = new Sim(
-      runbook(`    - id: a
+      runbook(
+        `    - id: a
       if: \${{ inputs.go }}
       shell: echo a
     - id: b
       needs: [a]
       shell: echo b
-`, `  inputs:
+`,
+        `  inputs:
     go: { type: boolean, default: false }
-`),
+`,
+      ),
     ).start();
     expect(sim.status('a')).toBe('skipped');
     expect(sim.ready()).toEqual(['b']);
@@ -147,11 +150,14 @@ describe('the step graph', () => {
 
   it('a log step completes at once with its rendered message', () => {
     const sim = new Sim(
-      runbook(`    - id: hello
+      runbook(
+        `    - id: hello
       log: hello \${{ inputs.who }}
-`, `  inputs:
+`,
+        `  inputs:
     who: { type: string, required: true }
-`),
+`,
+      ),
       { who: 'world' },
     ).start();
     expect(sim.status('hello')).toBe('succeeded');
@@ -161,14 +167,17 @@ describe('the step graph', () => {
 
   it('steps route to the site named by runs_on, with labels', () => {
     const sim = new Sim(
-      runbook(`    - id: a
+      runbook(
+        `    - id: a
       runs_on: { site: "\${{ inputs.site }}", labels: [postgres, linux] }
       shell: echo a
     - id: b
       shell: echo b
-`, `  inputs:
+`,
+        `  inputs:
     site: { type: string, required: true }
-`),
+`,
+      ),
       { site: 'idc-shanghai' },
     ).start();
     expect(sim.state.steps.get('a')).toMatchObject({ site: 'idc-shanghai', labels: ['linux', 'postgres'] });

@@ -53,7 +53,8 @@ export function renderAction(
   } else if (body.http !== undefined) {
     const http = body.http;
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(http.headers ?? {})) headers[name] = renderTemplate(value, ctx);
+    for (const [name, value] of Object.entries(http.headers ?? {}))
+      headers[name] = renderTemplate(value, ctx);
     let requestBody: string | undefined;
     if (typeof http.body === 'string') requestBody = renderTemplate(http.body, ctx);
     else if (http.body !== undefined) {

@@ -10,7 +10,11 @@ export function applyRetry(d: Draft, actor: string | null): string | undefined {
   if (run.status !== 'failed') return 'only a failed run can be retried';
   for (const s of [...run.steps.values()]) {
     if (s.phase === 'compensate') continue;
-    const again = s.phase === 'finally' || s.status === 'failed' || s.status === 'cancelled' || s.status === 'compensated';
+    const again =
+      s.phase === 'finally' ||
+      s.status === 'failed' ||
+      s.status === 'cancelled' ||
+      s.status === 'compensated';
     if (!again) continue;
     const w = d.edit(s.key);
     const spec = stepSpec(run.runbook, s.stepId);

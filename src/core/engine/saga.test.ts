@@ -4,16 +4,19 @@ import { runbook, Sim } from './test-harness.ts';
 describe('foreach, compensation and finally', () => {
   it('foreach runs each item as a step of its own, at most max_parallel at once', () => {
     const sim = new Sim(
-      runbook(`    - id: each
+      runbook(
+        `    - id: each
       foreach: \${{ inputs.hosts }}
       max_parallel: 2
       shell: ping -c1 \${{ item }}
     - id: after
       needs: [each]
       shell: echo \${{ size(steps.each.outputs) }}
-`, `  inputs:
+`,
+        `  inputs:
     hosts: { type: array, required: true }
-`),
+`,
+      ),
       { hosts: ['h1', 'h2', 'h3'] },
     ).start();
     expect(sim.status('each')).toBe('running');

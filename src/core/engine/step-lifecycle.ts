@@ -42,7 +42,13 @@ export function startStep(d: Draft, key: string): void {
       case 'sleep': {
         s.attempt += 1;
         s.status = 'waiting';
-        d.emit({ type: 'timer', kind: 'sleep', key, attempt: s.attempt, dueAt: d.now + parseDuration(body.sleep!) });
+        d.emit({
+          type: 'timer',
+          kind: 'sleep',
+          key,
+          attempt: s.attempt,
+          dueAt: d.now + parseDuration(body.sleep!),
+        });
         return;
       }
       case 'wait_until': {
@@ -134,7 +140,8 @@ export function failStep(d: Draft, key: string, error: string, retryable = true)
 export function cancelStep(d: Draft, key: string, reason: string): void {
   const s = d.edit(key);
   if (TERMINAL_STEP.has(s.status)) return;
-  if (s.taskId && s.status === 'waiting') d.emit({ type: 'task.close', taskId: s.taskId, status: 'cancelled' });
+  if (s.taskId && s.status === 'waiting')
+    d.emit({ type: 'task.close', taskId: s.taskId, status: 'cancelled' });
   if (s.childRunId && s.status === 'running') d.emit({ type: 'child.cancel', childRunId: s.childRunId });
   if (s.status === 'running' && s.leaseToken) s.cancelRequested = true;
   s.status = 'cancelled';
@@ -164,5 +171,6 @@ export function startFailing(d: Draft, reason: string): void {
 
 function onTerminal(d: Draft, key: string): void {
   const s = d.get(key)!;
-  if (s.concurrencyKey) d.emit({ type: 'concurrency.release', key: s.concurrencyKey, holder: `${d.run.id}/${key}` });
+  if (s.concurrencyKey)
+    d.emit({ type: 'concurrency.release', key: s.concurrencyKey, holder: `${d.run.id}/${key}` });
 }

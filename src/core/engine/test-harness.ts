@@ -75,11 +75,21 @@ export class Sim {
 
   report(key: string, result: StepResult): TransitionOutcome {
     const s = this.state.steps.get(key)!;
-    return this.send({ type: 'step.result', key, attempt: s.attempt, leaseToken: s.leaseToken ?? '', result });
+    return this.send({
+      type: 'step.result',
+      key,
+      attempt: s.attempt,
+      leaseToken: s.leaseToken ?? '',
+      result,
+    });
   }
 
   /** Claim and succeed in one go. */
-  run(key: string, outputs: Record<string, string> = {}, result: unknown = { exit_code: 0, stdout: '', stderr: '' }) {
+  run(
+    key: string,
+    outputs: Record<string, string> = {},
+    result: unknown = { exit_code: 0, stdout: '', stderr: '' },
+  ) {
     this.claim(key);
     const out = this.report(key, { ok: true, outputs, result });
     if (out.refused) throw new Error(out.refused);

@@ -11,6 +11,9 @@ import { applyRetry } from './retry-run.ts';
 import type { EngineEvent, RunState, StepResult, TransitionInput, TransitionOutcome } from './types.ts';
 import { assertNever } from '../errors.ts';
 
+/** Attempts lost to an expired lease that are tried again beyond `retry.attempts`. */
+export const LOST_LEASE_RETRIES = 3;
+
 /** Outputs of one step are capped (DESIGN: at most 1 MiB per step). */
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
 
@@ -25,7 +28,12 @@ export function transition(state: RunState, event: EngineEvent, input: Transitio
     advance(d);
     settleStatus(d);
   }
-  return { run: d.run, changed: d.changed, effects: d.effects, ...(refused === undefined ? {} : { refused }) };
+  return {
+    run: d.run,
+    changed: d.changed,
+    effects: d.effects,
+    ...(refused === undefined ? {} : { refused }),
+  };
 }
 
 /** Applies the event; returns why it was refused, if it was. */
@@ -61,6 +69,10 @@ function apply(d: Draft, event: EngineEvent): string | undefined {
       if (s?.status !== 'running' || s.attempt !== event.attempt || s.leaseToken === null)
         return 'lease no longer current';
       d.record('lease.expired', { key: event.key, attempt: event.attempt, data: { agent: s.agent } });
+      // The agent died or was cut off: not the step's fault, so the lost attempt does not count
+      // against retry.attempts — a few times, so a step that kills its agent still ends.
+      const allowed = stepSpec(run.runbook, s.stepId).retry?.attempts ?? 1;
+      if (s.maxAttempts < allowed + LOST_LEASE_RETRIES) d.edit(event.key).maxAttempts += 1;
       failStep(d, event.key, `lease expired: agent ${s.agent ?? '?'} stopped heartbeating`, true);
       return;
     }
@@ -113,7 +125,10 @@ function start(d: Draft): string | undefined {
     const phase = index.phaseOf.get(spec.id)!;
     d.add(newStep({ key: spec.id, stepId: spec.id, phase, maxAttempts: spec.retry?.attempts ?? 1 }, d.now));
   }
-  d.record('run.created', { actor: run.createdBy, data: { runbook: run.runbookName, version: run.runbookVersion } });
+  d.record('run.created', {
+    actor: run.createdBy,
+    data: { runbook: run.runbookName, version: run.runbookVersion },
+  });
   if (run.runbook.spec.timeout) {
     const due = d.now + parseDuration(run.runbook.spec.timeout);
     d.emit({ type: 'timer', kind: 'run-timeout', key: null, attempt: null, dueAt: due });

@@ -148,19 +148,34 @@ export type EngineEvent =
   | { type: 'lease.expired'; key: string; attempt: number }
   | { type: 'timer'; kind: TimerKind; key: string | null; attempt: number | null; data?: unknown }
   | { type: 'decision'; key: string; taskId: string; decision: Decision; decisions: Decision[] }
-  | { type: 'child.finished'; key: string; childRunId: string; status: Outcome; outputs: unknown; error: string | null }
+  | {
+      type: 'child.finished';
+      key: string;
+      childRunId: string;
+      status: Outcome;
+      outputs: unknown;
+      error: string | null;
+    }
   | { type: 'concurrency.granted'; key: string | null }
   | { type: 'cancel'; actor: string | null; compensate: boolean; reason?: string }
   | { type: 'pause'; actor: string | null }
   | { type: 'resume'; actor: string | null }
   | { type: 'retry'; actor: string | null };
 
-export type TimerKind = 'retry' | 'sleep' | 'wait_until' | 'step-timeout' | 'approval-deadline' | 'run-timeout';
+export type TimerKind =
+  'retry' | 'sleep' | 'wait_until' | 'step-timeout' | 'approval-deadline' | 'run-timeout';
 
 export type Effect =
   | { type: 'event'; event: string; key?: string; attempt?: number; actor?: string | null; data?: unknown }
   | { type: 'timer'; kind: TimerKind; key: string | null; attempt: number | null; dueAt: number }
-  | { type: 'task.create'; taskId: string; key: string; kind: 'approval'; spec: unknown; deadline: number | null }
+  | {
+      type: 'task.create';
+      taskId: string;
+      key: string;
+      kind: 'approval';
+      spec: unknown;
+      deadline: number | null;
+    }
   | { type: 'task.close'; taskId: string; status: 'approved' | 'rejected' | 'expired' | 'cancelled' }
   | { type: 'child.start'; key: string; childRunId: string; runbook: string; inputs: Record<string, unknown> }
   | { type: 'child.cancel'; childRunId: string }

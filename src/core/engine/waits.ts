@@ -13,7 +13,8 @@ export function applyTimer(d: Draft, event: TimerEvent): string | undefined {
   if (event.kind === 'run-timeout') {
     if (run.phase !== 'main' || run.outcome !== null) return 'the run is past its main graph';
     d.record('run.timed_out');
-    for (const s of [...run.steps.values()]) if (s.phase === 'main') cancelStep(d, s.key, 'the run timed out');
+    for (const s of [...run.steps.values()])
+      if (s.phase === 'main') cancelStep(d, s.key, 'the run timed out');
     startFailing(d, 'the run timed out');
     if (run.status === 'paused') run.status = 'running';
     return;
@@ -49,7 +50,12 @@ export function applyTimer(d: Draft, event: TimerEvent): string | undefined {
         d.emit({ type: 'task.close', taskId: s.taskId, status: 'expired' });
         const w = d.edit(key);
         w.outputs = { decision: 'rejected', decided_by: 'deadline', comment: '' };
-        failStep(d, key, onTimeout === 'fail' ? 'the approval deadline passed' : 'rejected: the deadline passed', false);
+        failStep(
+          d,
+          key,
+          onTimeout === 'fail' ? 'the approval deadline passed' : 'rejected: the deadline passed',
+          false,
+        );
       }
       return;
     }
@@ -77,6 +83,11 @@ export function applyDecision(d: Draft, event: DecisionEvent): string | undefine
   const approvers = [...event.decisions.filter((x) => x.decision === 'approve').map((x) => x.actor), actor];
   if (approvers.length < (spec as RenderedApproval).quorum) return;
   d.emit({ type: 'task.close', taskId: event.taskId, status: 'approved' });
-  succeedStep(d, event.key, { decision: 'approved', decided_by: approvers.join(','), comment: comment ?? '' }, null);
+  succeedStep(
+    d,
+    event.key,
+    { decision: 'approved', decided_by: approvers.join(','), comment: comment ?? '' },
+    null,
+  );
   return;
 }

@@ -2,7 +2,13 @@
  * Checks of every rendered field: its expressions compile, and the steps and inputs they name
  * exist and have run by the time the field is evaluated.
  */
-import { checkShellTemplate, compileExpression, ExpressionError, parseTemplate, pureExpression } from '../expr/index.ts';
+import {
+  checkShellTemplate,
+  compileExpression,
+  ExpressionError,
+  parseTemplate,
+  pureExpression,
+} from '../expr/index.ts';
 import { ancestors } from './dag.ts';
 import { expressionSpan, references, type ExpressionSpan, type Reference } from './references.ts';
 import type { Runbook } from './model.ts';
@@ -38,7 +44,10 @@ function compileField(field: TemplateField, problems: ProblemList): ExpressionSp
     part.kind === 'expr' ? [expressionSpan(part.source, part.offset)] : [],
   );
   // A shell line's expressions each become one quoted word: one inside "…" would not.
-  if (field.path.at(-1) === 'shell' && compiled(field, problems, 0, () => checkShellTemplate(text)) === undefined)
+  if (
+    field.path.at(-1) === 'shell' &&
+    compiled(field, problems, 0, () => checkShellTemplate(text)) === undefined
+  )
     return undefined;
   if (field.mode === 'template') return spans;
   if (pureExpression(text) !== undefined) return spans;

@@ -83,7 +83,9 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
     for (const t of await tasksOfRun(ctx.store.db, req.params.id))
       tasks.set(t.id, taskView(t, await listDecisions(ctx.store.db, t.id)));
     const rb = await findRunbook(ctx.store.db, loaded.run.runbook, loaded.run.runbook_version);
-    const steps = rb ? inRunbookOrder(loaded.steps, [...specIndex(runbookDefinition(rb)).byId.keys()]) : loaded.steps;
+    const steps = rb
+      ? inRunbookOrder(loaded.steps, [...specIndex(runbookDefinition(rb)).byId.keys()])
+      : loaded.steps;
     return runView(loaded.run, steps, tasks);
   });
 
@@ -94,7 +96,9 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
         schema: {
           summary: `${action[0]!.toUpperCase()}${action.slice(1)} a run`,
           params: runId,
-          body: z.strictObject({ compensate: z.boolean().optional(), reason: z.string().max(2000).optional() }).optional(),
+          body: z
+            .strictObject({ compensate: z.boolean().optional(), reason: z.string().max(2000).optional() })
+            .nullish(),
         },
       },
       async (req) => {
@@ -129,7 +133,8 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
           fetch,
           view: eventView,
           event: 'run-event',
-          done: async () => ['succeeded', 'failed', 'cancelled'].includes((await requireRun(ctx, req.params.id)).status),
+          done: async () =>
+            ['succeeded', 'failed', 'cancelled'].includes((await requireRun(ctx, req.params.id)).status),
         });
       }
       return { events: (await fetch(req.query.after)).map(eventView) };
@@ -153,7 +158,10 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await requireRun(ctx, req.params.id);
       const step = req.query.step;
       const fetch = (after: number) =>
-        listStepLogs(ctx.store.db, req.params.id, { afterId: after, ...(step === undefined ? {} : { key: step }) });
+        listStepLogs(ctx.store.db, req.params.id, {
+          afterId: after,
+          ...(step === undefined ? {} : { key: step }),
+        });
       const view = (l: Awaited<ReturnType<typeof fetch>>[number]) => ({
         id: l.id,
         step: l.step_key,
@@ -170,7 +178,8 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
           fetch,
           view,
           event: 'log',
-          done: async () => ['succeeded', 'failed', 'cancelled'].includes((await requireRun(ctx, req.params.id)).status),
+          done: async () =>
+            ['succeeded', 'failed', 'cancelled'].includes((await requireRun(ctx, req.params.id)).status),
         });
       }
       return { logs: (await fetch(req.query.after)).map(view) };
@@ -179,7 +188,11 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
 }
 
 async function requireRun(ctx: ServerContext, id: string) {
-  const run = await ctx.store.db.selectFrom('runs').select(['id', 'status']).where('id', '=', id).executeTakeFirst();
+  const run = await ctx.store.db
+    .selectFrom('runs')
+    .select(['id', 'status'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!run) throw new TandemError('not_found', `run ${id} does not exist`);
   return run;
 }

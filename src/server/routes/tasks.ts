@@ -12,14 +12,20 @@ export function taskRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   r.get('/api/v1/inbox', { schema: { summary: 'Tasks waiting for the caller' } }, async () => {
     const tasks = await listOpenTasks(ctx.store.db);
-    return { tasks: await Promise.all(tasks.map(async (t) => taskView(t, await listDecisions(ctx.store.db, t.id)))) };
+    return {
+      tasks: await Promise.all(tasks.map(async (t) => taskView(t, await listDecisions(ctx.store.db, t.id)))),
+    };
   });
 
-  r.get('/api/v1/tasks/:id', { schema: { summary: 'A task with its decisions', params: taskId } }, async (req) => {
-    const task = await findTask(ctx.store.db, req.params.id);
-    if (!task) throw new TandemError('not_found', `task ${req.params.id} does not exist`);
-    return taskView(task, await listDecisions(ctx.store.db, task.id));
-  });
+  r.get(
+    '/api/v1/tasks/:id',
+    { schema: { summary: 'A task with its decisions', params: taskId } },
+    async (req) => {
+      const task = await findTask(ctx.store.db, req.params.id);
+      if (!task) throw new TandemError('not_found', `task ${req.params.id} does not exist`);
+      return taskView(task, await listDecisions(ctx.store.db, task.id));
+    },
+  );
 
   r.post(
     '/api/v1/tasks/:id/decisions',
@@ -34,8 +40,15 @@ export function taskRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (req, reply) => {
-      const res = await ctx.engine.decide(req.params.id, req.caller!.subject, req.body.decision, req.body.comment ?? null);
-      return reply.code(201).send({ task_id: req.params.id, run_id: res.runId, step: res.step, step_status: res.stepStatus });
+      const res = await ctx.engine.decide(
+        req.params.id,
+        req.caller!.subject,
+        req.body.decision,
+        req.body.comment ?? null,
+      );
+      return reply
+        .code(201)
+        .send({ task_id: req.params.id, run_id: res.runId, step: res.step, step_status: res.stepStatus });
     },
   );
 }
