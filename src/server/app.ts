@@ -18,11 +18,9 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(ctx.log));
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .send({
-        error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: [] },
-      }),
+    reply.code(404).send({
+      error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: [] },
+    }),
   );
   await app.register(fastifySwagger, {
     openapi: {

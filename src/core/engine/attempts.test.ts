@@ -131,3 +131,27 @@ describe('attempts, retries and leases', () => {
     expect(sim.status('a')).toBe('running');
   });
 });
+
+describe('run timeout', () => {
+  it('a run past its timeout stops what runs, fails, and still runs finally', () => {
+    const sim = new Sim(
+      runbook(
+        `    - id: a
+      shell: sleep 100
+`,
+        `  timeout: 1m
+  finally:
+    - id: tell
+      log: "\${{ run.status }}"
+`,
+      ),
+    ).start();
+    expect(sim.timers()[0]).toMatchObject({ kind: 'run-timeout', dueAt: sim.now + 60_000 });
+    sim.claim('a');
+    sim.now += 60_000;
+    sim.send({ type: 'timer', kind: 'run-timeout', key: null, attempt: null });
+    expect(sim.state.steps.get('a')).toMatchObject({ status: 'cancelled', cancelRequested: true });
+    expect(sim.state.steps.get('tell')!.outputs).toEqual({ message: 'failed' });
+    expect(sim.state).toMatchObject({ status: 'failed', error: 'the run timed out' });
+  });
+});
