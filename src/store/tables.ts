@@ -176,7 +176,32 @@ export interface ApiTokensTable {
   revoked_at: number | null;
 }
 
-/** Agents known to the control plane (the embedded `local` agent included). */
+/** A place where agents run steps: a datacenter, a cloud region, a cluster, an edge site. */
+export interface SitesTable {
+  name: string;
+  kind: string; // idc | public-cloud | private-cloud | edge | k8s
+  provider: string | null;
+  region: string | null;
+  labels: string; // JSON object
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A one-time, expiring token an agent exchanges for its own credential; bound to a site. */
+export interface EnrollmentTokensTable {
+  id: string;
+  token_hash: string;
+  site: string;
+  expires_at: number;
+  used_at: number | null;
+  /** The agent that used it. */
+  used_by: string | null;
+  created_by: string | null;
+  created_at: number;
+}
+
+/** Agents known to the control plane (the embedded `local` agents included). */
 export interface AgentsTable {
   id: string;
   name: string;
@@ -184,7 +209,37 @@ export interface AgentsTable {
   labels: string; // JSON string[]
   capacity: number;
   version: string | null;
+  /** JSON host facts: hostname, os, kernel, cpus, memory, disks, addresses. */
+  facts: string | null;
+  status: string; // active | draining | revoked
+  /** sha256 of the agent's own credential; null for embedded agents. */
+  credential_hash: string | null;
   last_seen_at: number | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** A secret's value, encrypted with AES-256-GCM; `site` is `*` for every site. */
+export interface SecretsTable {
+  name: string;
+  site: string;
+  ciphertext: string; // base64
+  nonce: string; // base64, 12 bytes
+  tag: string; // base64, 16 bytes
+  /** Which master key encrypted it (a fingerprint), for rotation. */
+  key_id: string;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** SSH host keys trusted per site (known_hosts kept by the control plane). */
+export interface KnownHostsTable {
+  site: string;
+  host: string;
+  port: number;
+  key_type: string;
+  public_key: string; // base64
   created_at: number;
 }
 
@@ -201,6 +256,10 @@ export interface Database {
   step_logs: StepLogsTable;
   api_tokens: ApiTokensTable;
   agents: AgentsTable;
+  sites: SitesTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  secrets: SecretsTable;
+  known_hosts: KnownHostsTable;
 }
 
 export type RunRow = Selectable<RunsTable>;
@@ -211,3 +270,6 @@ export type StepUpdate = Updateable<StepsTable>;
 export type RunbookRow = Selectable<RunbooksTable>;
 export type TaskRow = Selectable<TasksTable>;
 export type RunEventRow = Selectable<RunEventsTable>;
+export type SiteRow = Selectable<SitesTable>;
+export type AgentRow = Selectable<AgentsTable>;
+export type SecretRow = Selectable<SecretsTable>;

@@ -1,5 +1,6 @@
 import type { ExprContext } from '../expr/index.ts';
 import type { Draft } from './draft.ts';
+import { secretRef } from '../secret-ref.ts';
 import { specIndex } from './spec-index.ts';
 import type { StepState } from './types.ts';
 
@@ -10,8 +11,9 @@ export function expressionContext(
   extra: Record<string, unknown> = {},
 ): ExprContext {
   const run = d.run;
+  const index = specIndex(run.runbook);
   const steps: Record<string, { outputs: unknown; status: string }> = {};
-  for (const id of specIndex(run.runbook).byId.keys()) {
+  for (const id of index.byId.keys()) {
     const s = run.steps.get(id);
     if (s) steps[id] = { outputs: s.outputs ?? {}, status: s.status };
   }
@@ -26,7 +28,8 @@ export function expressionContext(
       created_by: run.createdBy ?? '',
       started_at: run.startedAt === null ? '' : new Date(run.startedAt).toISOString(),
     },
-    secrets: {},
+    // References, not values: the claim puts values in (see secret-ref.ts).
+    secrets: Object.fromEntries(index.secretNames.map((n) => [n, secretRef(n)])),
     ...(step && step.index !== null ? { item: step.item } : {}),
     ...extra,
   };

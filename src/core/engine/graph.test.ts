@@ -184,3 +184,19 @@ describe('the step graph', () => {
     expect(sim.state.steps.get('b')).toMatchObject({ site: 'local', labels: [] });
   });
 });
+
+describe('secrets in steps', () => {
+  it('a secret renders as a reference to be resolved at claim, never as its value', () => {
+    const sim = new Sim(
+      runbook(`    - id: a
+      shell: psql -c "select 1" --password=\${{ secrets.pg_password }}
+      env:
+        TOKEN: \${{ secrets.api_token }}
+`),
+    ).start();
+    expect(sim.state.steps.get('a')!.action).toMatchObject({
+      command: `psql -c "select 1" --password='%%tandem-secret:pg_password%%'`,
+      env: { TOKEN: '%%tandem-secret:api_token%%' },
+    });
+  });
+});

@@ -2,6 +2,8 @@ import type { CompensateSpec, Runbook, StepSpec } from '../runbook/model.ts';
 import type { StepPhase, StepState } from './types.ts';
 
 interface SpecIndex {
+  /** Names used as `secrets.NAME` anywhere in the runbook. */
+  secretNames: string[];
   byId: Map<string, StepSpec>;
   phaseOf: Map<string, StepPhase>;
   main: StepSpec[];
@@ -24,7 +26,12 @@ export function specIndex(runbook: Runbook): SpecIndex {
       byId.set(s.id, s);
       phaseOf.set(s.id, 'finally');
     }
-    index = { byId, phaseOf, main: runbook.spec.steps, fin: runbook.spec.finally ?? [] };
+    const secretNames = [
+      ...new Set(
+        [...JSON.stringify(runbook).matchAll(/\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!),
+      ),
+    ];
+    index = { secretNames, byId, phaseOf, main: runbook.spec.steps, fin: runbook.spec.finally ?? [] };
     cache.set(runbook, index);
   }
   return index;

@@ -1,7 +1,8 @@
 import { initial } from './0001-initial.ts';
+import { sitesAgentsSecrets } from './0002-sites-agents-secrets.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
 /** Every migration, in order. Append new ones; never reorder, rename or edit released ones. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, sitesAgentsSecrets];

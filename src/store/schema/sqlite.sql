@@ -8,10 +8,16 @@ table agents
   column labels text not null
   column capacity integer not null
   column version text
+  column facts text
+  column status text not null
+  column credential_hash text
   column last_seen_at integer
   column created_at integer not null
+  column revoked_at integer
   primary key (id)
+  unique (credential_hash)
   unique (name)
+  index agents_site_idx (site)
 
 table api_tokens
   column id text not null
@@ -52,6 +58,27 @@ table decisions
   column created_at integer not null
   primary key (id)
   index decisions_task_id_idx (task_id)
+
+table enrollment_tokens
+  column id text not null
+  column token_hash text not null
+  column site text not null
+  column expires_at integer not null
+  column used_at integer
+  column used_by text
+  column created_by text
+  column created_at integer not null
+  primary key (id)
+  unique (token_hash)
+
+table known_hosts
+  column site text not null
+  column host text not null
+  column port integer not null
+  column key_type text not null
+  column public_key text not null
+  column created_at integer not null
+  primary key (site, host, port, key_type)
 
 table run_events
   column id integer not null
@@ -101,6 +128,29 @@ table runs
   index runs_parent_run_id_idx (parent_run_id)
   index runs_runbook_created_at_idx (runbook, created_at)
   index runs_status_created_at_idx (status, created_at)
+
+table secrets
+  column name text not null
+  column site text not null
+  column ciphertext text not null
+  column nonce text not null
+  column tag text not null
+  column key_id text not null
+  column created_by text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name, site)
+
+table sites
+  column name text not null
+  column kind text not null
+  column provider text
+  column region text
+  column labels text not null
+  column description text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name)
 
 table step_logs
   column id integer not null
