@@ -4,7 +4,7 @@
  * when `signal` aborts and returns once the steps it runs have finished and been reported.
  */
 import type { StepResult } from '../core/engine/index.ts';
-import { errorMessage } from '../core/errors.ts';
+import { errorMessage, isTandemError, toError } from '../core/errors.ts';
 import { executeAction, type ActionContext } from './actions/index.ts';
 import type { AgentApi, AttemptReport, ClaimedStep, LeaseRef, LogChunk } from './api.ts';
 import type { Logger } from '../engine/deps.ts';
@@ -21,6 +21,14 @@ export interface AgentLoopOptions {
   /** Long-poll wait for a claim. */
   claimWaitMs?: number;
   executor?: Executor;
+  /** Where results wait until the server has answered for them (store and forward). */
+  outbox?: {
+    saveResult(r: AttemptReport): Promise<void>;
+    dropResult(r: AttemptReport): Promise<void>;
+    pendingResults(): Promise<AttemptReport[]>;
+    saveLogs(chunks: LogChunk[]): Promise<void>;
+    takeLogs(): Promise<LogChunk[]>;
+  };
 }
 
 /** Log chunks are sent at least this often while a step runs. */
@@ -62,12 +70,18 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
     };
     executor(step, ctx)
       .catch((err: unknown): StepResult => ({ ok: false, error: `agent: ${errorMessage(err)}` }))
-      .then((result) => {
+      .then(async (result) => {
+        const report = { ...lease(step), result };
+        if (!abort.signal.aborted) await o.outbox?.saveResult(report);
         inFlight.delete(step.idempotencyKey);
-        if (!abort.signal.aborted) results.push({ ...lease(step), result });
+        if (!abort.signal.aborted) results.push(report);
         poke();
       })
-      .catch(() => undefined);
+      .catch((err: unknown) => {
+        o.log.error({ err: errorMessage(err), runId: step.runId, step: step.key }, 'could not keep a result');
+        inFlight.delete(step.idempotencyKey);
+        poke();
+      });
   };
 
   const flushLogs = async () => {
@@ -79,13 +93,15 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
     } catch (err: unknown) {
       o.log.warn({ err: errorMessage(err) }, 'could not send logs; keeping them for the next try');
       logs = batch.concat(logs);
+      await o.outbox?.saveLogs(logs).catch(() => undefined);
     }
   };
 
+  let fatal: unknown;
   const heartbeat = setInterval(() => {
     const leases = [...inFlight.values()].map((f) => lease(f.step));
     void flushLogs();
-    if (leases.length === 0) return;
+    // Beat even with nothing leased: presence, draining state, and a revoked credential noticed.
     o.api.heartbeat(leases).then(
       (lost) => {
         for (const l of lost) {
@@ -95,14 +111,28 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
           f.abort.abort();
         }
       },
-      (err: unknown) => o.log.warn({ err: errorMessage(err) }, 'heartbeat failed'),
+      (err: unknown) => {
+        if (isTandemError(err, 'unauthorized')) {
+          fatal = err;
+          for (const f of inFlight.values()) f.abort.abort();
+          poke();
+        }
+        o.log.warn({ err: errorMessage(err) }, 'heartbeat failed');
+      },
     );
   }, o.heartbeatMs);
   const logTimer = setInterval(() => void flushLogs(), LOG_FLUSH_MS);
 
+  if (o.outbox) {
+    results.push(...(await o.outbox.pendingResults()));
+    logs.push(...(await o.outbox.takeLogs()));
+    if (results.length > 0)
+      o.log.info({ results: results.length }, 'delivering results kept while disconnected');
+  }
   let failures = 0;
   try {
     while (!(o.signal.aborted && inFlight.size === 0 && results.length === 0)) {
+      if (fatal !== undefined) throw toError(fatal);
       const free = o.signal.aborted ? 0 : o.capacity - inFlight.size;
       try {
         if (results.length > 0) {
@@ -115,6 +145,7 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
                 { runId: r.runId, step: r.key, attempt: r.attempt, reason: r.reason },
                 'result refused',
               );
+            if (o.outbox) for (const r of batch) await o.outbox.dropResult(r);
             res.claimed.forEach(start);
           } catch (err: unknown) {
             results.unshift(...batch);
@@ -141,6 +172,8 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
         failures = 0;
       } catch (err: unknown) {
         if (o.signal.aborted && inFlight.size === 0 && results.length === 0) break;
+        // A revoked or unknown credential will not heal by waiting.
+        if (isTandemError(err, 'unauthorized')) throw err;
         failures++;
         const delay = backoff(failures);
         o.log.warn({ err: errorMessage(err), retryInMs: Math.round(delay) }, 'control plane call failed');

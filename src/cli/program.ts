@@ -1,6 +1,7 @@
 /** The `tandem` program: global options and one group of commands per file. */
 import { Command } from 'commander';
 import { VERSION } from '../version.ts';
+import { registerAgent, registerSite } from './agent.ts';
 import { registerApprove } from './approve.ts';
 import { DEFAULT_SERVER } from './client.ts';
 import { registerRun } from './run.ts';
@@ -22,5 +23,7 @@ export function buildProgram(): Command {
   registerRunbook(program);
   registerRun(program);
   registerApprove(program);
+  registerSite(program);
+  registerAgent(program);
   return program;
 }

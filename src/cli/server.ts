@@ -5,6 +5,8 @@
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { usageError } from './errors.ts';
 import { parsePort } from './parse-options.ts';
 
 /** The runbooks shipped with Tandem, applied at start. */
@@ -17,6 +19,8 @@ interface ServerFlags {
   port: number;
   host: string;
   data: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function registerServer(program: Command): void {
@@ -30,7 +34,15 @@ export function registerServer(program: Command): void {
       'data folder: the SQLite store (unless DATABASE_URL is set), keys, local state',
       './.tandem',
     )
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM); needs --tls-key')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .action(async (flags: ServerFlags) => {
+      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
+        throw usageError('--tls-cert and --tls-key go together');
+      const tls =
+        flags.tlsCert && flags.tlsKey
+          ? { cert: await readFile(flags.tlsCert, 'utf8'), key: await readFile(flags.tlsKey, 'utf8') }
+          : undefined;
       // Imported here so the other commands do not load the server, its store and its drivers.
       const { startServer } = await import('../server/server.ts');
       const databaseUrl = process.env.DATABASE_URL;
@@ -40,6 +52,7 @@ export function registerServer(program: Command): void {
         dataDir: resolve(flags.data),
         ...(databaseUrl ? { databaseUrl } : {}),
         runbooksDir: EXAMPLES_DIR,
+        ...(tls ? { tls } : {}),
       });
       process.stdout.write(`tandem server listening on ${server.url}\n`);
       let stopping = false;

@@ -7,16 +7,20 @@ import type { StepResult } from '../core/engine/index.ts';
 import { randomToken } from '../store/ids.ts';
 import {
   appendRunEvents,
+  appendStepLogs,
   claimReadySteps,
   extendLeases,
   insertTimers,
+  touchAgent,
   type ClaimedStep,
   type ClaimingAgent,
   type LeaseRef,
   type NewTimer,
+  type StepLogChunk,
   type Tx,
 } from '../store/index.ts';
 import { applyEvents } from './apply.ts';
+import type { ReadySignal } from './ready-signal.ts';
 import type { EngineDeps } from './deps.ts';
 
 /** Slack past an action's own timeout before the server fails the attempt itself. */
@@ -39,6 +43,48 @@ export class AgentService {
   async claim(agent: ClaimingAgent, max: number): Promise<ClaimedStep[]> {
     if (max <= 0) return [];
     return this.deps.store.transaction((tx) => this.claimIn(tx, agent, max));
+  }
+
+  /** Claim, waiting up to `waitMs` for a step of the agent's site to become ready (long-poll). */
+  async claimWaiting(
+    agent: ClaimingAgent,
+    max: number,
+    waitMs: number,
+    signal: AbortSignal,
+    ready: ReadySignal,
+  ): Promise<ClaimedStep[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const watch = ready.watch(agent.site);
+      try {
+        const claimed = await this.claim(agent, max);
+        const left = deadline - Date.now();
+        if (claimed.length > 0 || signal.aborted || left <= 0) return claimed;
+        await watch.wait(left, signal);
+      } finally {
+        watch.close();
+      }
+    }
+  }
+
+  /** Keep log chunks of attempts this agent holds (or held last); others are dropped. */
+  async appendLogs(agentId: string, chunks: StepLogChunk[]): Promise<number> {
+    if (chunks.length === 0) return 0;
+    const keys = [...new Set(chunks.map((c) => `${c.runId}\u0000${c.key}`))];
+    const owned = new Set<string>();
+    for (const k of keys) {
+      const [runId, key] = k.split('\u0000') as [string, string];
+      const row = await this.deps.store.db
+        .selectFrom('steps')
+        .select(['agent', 'attempt'])
+        .where('run_id', '=', runId)
+        .where('key', '=', key)
+        .executeTakeFirst();
+      if (row?.agent === agentId) owned.add(k);
+    }
+    const kept = chunks.filter((c) => owned.has(`${c.runId}\u0000${c.key}`));
+    await appendStepLogs(this.deps.store, kept, this.deps.clock());
+    return chunks.length - kept.length;
   }
 
   private async claimIn(tx: Tx, agent: ClaimingAgent, max: number): Promise<ClaimedStep[]> {
@@ -87,6 +133,18 @@ export class AgentService {
     return extendLeases(this.deps.store.db, { agentId, leases, now, leaseMs: this.deps.leaseMs });
   }
 
+  /** Presence: the agent was heard from (draining when it stops taking work). */
+  async seen(agentId: string, extra: { draining?: boolean; facts?: unknown } = {}): Promise<void> {
+    const now = this.deps.clock();
+    const plain = extra.draining === undefined && extra.facts === undefined;
+    // Presence needs seconds, not every call: one write per agent per 10 s at most.
+    if (plain && now - (this.lastSeen.get(agentId) ?? 0) < 10_000) return;
+    this.lastSeen.set(agentId, now);
+    await touchAgent(this.deps.store.db, agentId, now, extra);
+  }
+
+  private readonly lastSeen = new Map<string, number>();
+
   /**
    * Accept a batch of results in one transaction and, when `claimMore` > 0, claim that many more
    * steps in the same transaction: a chain of steps then costs one commit per step.
@@ -106,6 +164,7 @@ export class AgentService {
             attempt: r.attempt,
             leaseToken: r.leaseToken,
             result: r.result,
+            agent: agent.id,
           },
         })),
       );

@@ -7,13 +7,25 @@ import { errorHandler } from './errors.ts';
 import { runbookRoutes } from './routes/runbooks.ts';
 import { runRoutes } from './routes/runs.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { AgentAuthenticator, agentProtocolRoutes } from './routes/agent-protocol.ts';
+import { siteRoutes } from './routes/sites.ts';
 import { VERSION } from '../version.ts';
 
 /** Routes anyone may call: liveness and the API description. */
-const PUBLIC = new Set(['/api/v1/health', '/api/openapi.json']);
+const PUBLIC = new Set(['/api/v1/health', '/api/openapi.json', '/api/v1/agent/enroll']);
+/** Routes agents call with their own credential; user tokens are not accepted there. */
+const AGENT_PREFIX = '/api/v1/agent/';
 
-export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, return503OnClosing: true });
+export async function buildApp(
+  ctx: ServerContext,
+  tls?: { cert: string; key: string },
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(ctx.log));
@@ -35,11 +47,14 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
 
+  const agentAuth = new AgentAuthenticator(ctx);
   app.decorateRequest('caller', null);
+  app.decorateRequest('agentCaller', null);
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
     if (PUBLIC.has(path) || !path.startsWith('/api/')) return;
-    req.caller = await ctx.auth.authenticate(req);
+    if (path.startsWith(AGENT_PREFIX)) req.agentCaller = await agentAuth.authenticate(req);
+    else req.caller = await ctx.auth.authenticate(req);
   });
 
   app.get(
@@ -56,5 +71,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   runbookRoutes(app, ctx);
   runRoutes(app, ctx);
   taskRoutes(app, ctx);
+  siteRoutes(app, ctx);
+  agentProtocolRoutes(app, ctx);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { AgentService } from '../engine/agent-service.ts';
 import type { Logger } from '../engine/deps.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { ReadySignal } from '../engine/ready-signal.ts';
 import type { Store } from '../store/index.ts';
 import type { TokenAuthenticator } from './auth.ts';
 
@@ -9,6 +10,8 @@ export interface ServerContext {
   store: Store;
   engine: Engine;
   agents: AgentService;
+  /** Wakes waiting claims when steps become ready. */
+  ready: ReadySignal;
   auth: TokenAuthenticator;
   log: Logger;
   clock: () => number;

@@ -14,7 +14,9 @@ import { AgentService } from '../engine/agent-service.ts';
 import type { EngineDeps, Logger } from '../engine/deps.ts';
 import { Engine } from '../engine/engine.ts';
 import { runTimerLoop } from '../engine/timer-loop.ts';
-import { openStore, uuidv7, type Store } from '../store/index.ts';
+import { openStore, upsertEmbeddedAgent, uuidv7, type Store } from '../store/index.ts';
+import { ReadySignal } from '../engine/ready-signal.ts';
+import { VERSION } from '../version.ts';
 import { buildApp } from './app.ts';
 import { ensureAdminToken, TokenAuthenticator } from './auth.ts';
 
@@ -31,6 +33,8 @@ export interface ServerOptions {
   localCapacity?: number;
   leaseMs?: number;
   logLevel?: string;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
   /** Where the generated first admin token is printed. */
   announce?: (line: string) => void;
 }
@@ -65,7 +69,18 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     log.error({ err: errorMessage(err) }, 'timer loop stopped'),
   );
   const agentId = `local@${hostname()}/${process.pid}`;
+  await upsertEmbeddedAgent(store.db, {
+    id: agentId,
+    name: agentId,
+    site: LOCAL_SITE,
+    labels: [],
+    capacity: o.localCapacity ?? 16,
+    version: VERSION,
+    facts: null,
+    now: Date.now(),
+  });
   const local = await inProcessAgentApi(deps, { id: agentId, site: LOCAL_SITE, labels: [] });
+  const ready = await ReadySignal.open(store);
   const agentLoop = runAgentLoop({
     api: local.api,
     capacity: o.localCapacity ?? 16,
@@ -74,15 +89,19 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     heartbeatMs: Math.floor(deps.leaseMs / 3),
   }).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'embedded agent stopped'));
 
-  const app = await buildApp({
-    store,
-    engine,
-    agents,
-    auth: new TokenAuthenticator(store, Date.now),
-    log,
-    clock: Date.now,
-    shutdown: stop.signal,
-  });
+  const app = await buildApp(
+    {
+      store,
+      engine,
+      agents,
+      ready,
+      auth: new TokenAuthenticator(store, Date.now),
+      log,
+      clock: Date.now,
+      shutdown: stop.signal,
+    },
+    o.tls,
+  );
   const address = await app.listen({ port: o.port, host: o.host });
   log.info({ url: address, store: store.dialect.name }, 'tandem server listening');
 
@@ -98,6 +117,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         await agentLoop;
         await timerLoop;
         await local.close();
+        await ready.close();
         await store.close();
       })();
       return closing;

@@ -17,3 +17,5 @@ export * from './tasks.ts';
 export * from './concurrency.ts';
 export * from './queue.ts';
 export * from './step-logs.ts';
+export * from './sites.ts';
+export * from './agents.ts';

@@ -22,6 +22,7 @@ spec:
       needs: [prepare]
       foreach: [1, 2, 3, 4]
       max_parallel: 2
+      retry: { attempts: 2, initial: 0s }
       shell: echo "$TANDEM_IDEMPOTENCY_KEY" >> ${ledger}; sleep 0.3
     - id: nap
       needs: [fan]
@@ -43,7 +44,8 @@ for (const kind of storeKinds) {
     const dataDir = await mkdtemp(join(tmpdir(), 'tandem-crash-'));
     const ledger = join(dataDir, 'ledger');
     const schema = `t_crash_${randomBytes(4).toString('hex')}`;
-    const env: Record<string, string> = { TANDEM_LEASE_MS: '1500' };
+    // 3 s: short enough for a quick test, long enough that a loaded machine does not lose leases.
+    const env: Record<string, string> = { TANDEM_LEASE_MS: '3000' };
     if (kind === 'postgres') Object.assign(env, { DATABASE_URL: testPgUrl, TANDEM_PG_SCHEMA: schema });
     const port = await freePort();
     let server: ServerProcess = await startServerProcess({ port, dataDir, env });

@@ -61,6 +61,8 @@ function apply(d: Draft, event: EngineEvent): string | undefined {
       if (!s) return `no step ${event.key}`;
       if (s.status !== 'running' || s.attempt !== event.attempt || s.leaseToken !== event.leaseToken)
         return `step ${event.key} attempt ${event.attempt} no longer holds its lease`;
+      if (event.agent !== undefined && s.agent !== event.agent)
+        return `step ${event.key} is not leased to this agent`;
       applyResult(d, event.key, event.result);
       return;
     }

@@ -144,7 +144,14 @@ export interface Decision {
 
 export type EngineEvent =
   | { type: 'start' }
-  | { type: 'step.result'; key: string; attempt: number; leaseToken: string; result: StepResult }
+  | {
+      type: 'step.result';
+      key: string;
+      attempt: number;
+      leaseToken: string;
+      result: StepResult;
+      agent?: string;
+    }
   | { type: 'lease.expired'; key: string; attempt: number }
   | { type: 'timer'; kind: TimerKind; key: string | null; attempt: number | null; data?: unknown }
   | { type: 'decision'; key: string; taskId: string; decision: Decision; decisions: Decision[] }
