@@ -1,0 +1,31 @@
+/**
+ * A Fastify app with the secret routes as the server mounts them: zod validation, the API's
+ * error answers and bearer-token callers. Not the whole `buildApp`, so these tests depend on
+ * nothing but the routes under test.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { silentLogger } from '../../src/engine/deps.ts';
+import type { MasterKey } from '../../src/secrets/index.ts';
+import { ensureAdminToken, TokenAuthenticator } from '../../src/server/auth.ts';
+import { errorHandler } from '../../src/server/errors.ts';
+import { secretRoutes } from '../../src/server/routes/secrets.ts';
+import type { Store } from '../../src/store/index.ts';
+
+export const ADMIN_TOKEN = 'secret-tests-admin-token-0123456789';
+
+export async function secretApp(store: Store, key: MasterKey): Promise<FastifyInstance> {
+  await ensureAdminToken(store, ADMIN_TOKEN, Date.now());
+  const auth = new TokenAuthenticator(store, Date.now);
+  const app = Fastify({ logger: false });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler(silentLogger));
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (req) => {
+    req.caller = await auth.authenticate(req);
+  });
+  secretRoutes(app, { store, clock: Date.now, log: silentLogger }, key);
+  await app.ready();
+  return app;
+}
