@@ -1,8 +1,11 @@
 import type { Action, StepResult } from '../../core/engine/index.ts';
 import { assertNever } from '../../core/errors.ts';
 import type { ActionContext } from './context.ts';
+import { runAnsible } from './ansible.ts';
 import { runHttp } from './http.ts';
+import { runProbe } from './probe.ts';
 import { runProcess } from './process.ts';
+import { runSsh } from './ssh.ts';
 
 export type { ActionContext } from './context.ts';
 
@@ -36,6 +39,12 @@ export async function executeAction(action: Action, ctx: ActionContext): Promise
       );
     case 'http':
       return runHttp(action, ctx);
+    case 'ssh':
+      return runSsh(action, ctx);
+    case 'ansible':
+      return runAnsible(action, ctx);
+    case 'probe':
+      return runProbe(action, ctx);
     default:
       return assertNever(action, 'action');
   }

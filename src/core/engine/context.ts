@@ -29,7 +29,7 @@ export function expressionContext(
       started_at: run.startedAt === null ? '' : new Date(run.startedAt).toISOString(),
     },
     // References, not values: the claim puts values in (see secret-ref.ts).
-    secrets: Object.fromEntries(index.secretNames.map((n) => [n, secretRef(n)])),
+    secrets: Object.fromEntries(index.secretNames.map((n) => [n, secretRef(n, d.secretNonce())])),
     ...(step && step.index !== null ? { item: step.item } : {}),
     ...extra,
   };

@@ -43,6 +43,14 @@ export class Draft {
     this.effects.push(effect);
   }
 
+  private nonce: string | undefined;
+
+  /** The nonce of this transition's secret references (see secret-ref.ts). */
+  secretNonce(): string {
+    this.nonce ??= this.input.newId().replace(/[^A-Za-z0-9]/g, '');
+    return this.nonce;
+  }
+
   record(
     event: string,
     fields: { key?: string; attempt?: number; actor?: string | null; data?: unknown } = {},

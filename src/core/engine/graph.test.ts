@@ -194,9 +194,12 @@ describe('secrets in steps', () => {
         TOKEN: \${{ secrets.api_token }}
 `),
     ).start();
-    expect(sim.state.steps.get('a')!.action).toMatchObject({
-      command: `psql -c "select 1" --password='%%tandem-secret:pg_password%%'`,
-      env: { TOKEN: '%%tandem-secret:api_token%%' },
+    const action = sim.state.steps.get('a')!.action!;
+    const nonce = action.secretNonce!;
+    expect(nonce).toMatch(/^[A-Za-z0-9]{8,}$/);
+    expect(action).toMatchObject({
+      command: `psql -c "select 1" --password='%%tandem-secret:${nonce}:pg_password%%'`,
+      env: { TOKEN: `%%tandem-secret:${nonce}:api_token%%` },
     });
   });
 });

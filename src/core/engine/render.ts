@@ -1,17 +1,18 @@
 import { TandemError } from '../errors.ts';
 import { renderDeep, renderShell, renderTemplate, renderValue, type ExprContext } from '../expr/index.ts';
 import { parseDuration } from '../runbook/index.ts';
-import type { ApprovalSpec, CompensateSpec } from '../runbook/model.ts';
-import type { Action } from './types.ts';
+import type { ApprovalSpec, CompensateSpec, StepSpec } from '../runbook/model.ts';
+import type { Action, RemoteHost, RemoteLogin } from './types.ts';
 
 /** The site of steps without `runs_on`: the server's embedded agent. */
 export const LOCAL_SITE = 'local';
 /** Default grace between SIGTERM and SIGKILL (DESIGN: kill_grace 10 s). */
 const DEFAULT_KILL_GRACE_MS = 10_000;
 
-function renderEnv(env: Record<string, string> | undefined, ctx: ExprContext): Record<string, string> {
+/** Each value of a record of templates (env, headers) rendered. */
+function renderRecord(record: Record<string, string> | undefined, ctx: ExprContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env ?? {})) out[name] = renderTemplate(value, ctx);
+  for (const [name, value] of Object.entries(record ?? {})) out[name] = renderTemplate(value, ctx);
   return out;
 }
 
@@ -29,32 +30,27 @@ export function renderAction(
   const workingDir = body.working_dir === undefined ? undefined : renderTemplate(body.working_dir, ctx);
   const site = body.runs_on?.site === undefined ? LOCAL_SITE : renderTemplate(body.runs_on.site, ctx);
   const labels = (body.runs_on?.labels ?? []).map((l) => renderTemplate(l, ctx)).sort();
+  // What every action that runs a process (here or on hosts) carries.
+  const run = () => ({
+    env: renderRecord(body.env, ctx),
+    killGraceMs,
+    ...(workingDir === undefined ? {} : { workingDir }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
   let action: Action;
   if (body.shell !== undefined) {
-    action = {
-      kind: 'shell',
-      command: renderShell(body.shell, ctx),
-      env: renderEnv(body.env, ctx),
-      killGraceMs,
-      ...(workingDir === undefined ? {} : { workingDir }),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    };
+    action = { kind: 'shell', command: renderShell(body.shell, ctx), ...run() };
   } else if (body.script !== undefined) {
     action = {
       kind: 'script',
       interpreter: body.script.interpreter,
       body: body.script.body,
       args: (body.script.args ?? []).map((a) => asString(renderValue(a, ctx))),
-      env: renderEnv(body.env, ctx),
-      killGraceMs,
-      ...(workingDir === undefined ? {} : { workingDir }),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...run(),
     };
   } else if (body.http !== undefined) {
     const http = body.http;
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(http.headers ?? {}))
-      headers[name] = renderTemplate(value, ctx);
+    const headers = renderRecord(http.headers, ctx);
     let requestBody: string | undefined;
     if (typeof http.body === 'string') requestBody = renderTemplate(http.body, ctx);
     else if (http.body !== undefined) {
@@ -62,21 +58,112 @@ export function renderAction(
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
         headers['content-type'] = 'application/json';
     }
-    const expect = http.expect_status;
     action = {
       kind: 'http',
       method: http.method,
       url: renderTemplate(http.url, ctx),
       headers,
-      expectStatus: expect === undefined ? [] : Array.isArray(expect) ? expect : [expect],
+      expectStatus: statuses(http.expect_status),
       insecureTls: http.insecure_tls ?? false,
       ...(requestBody === undefined ? {} : { body: requestBody }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    };
+  } else if (body.ssh !== undefined) {
+    const { command, upload } = body.ssh;
+    action = {
+      kind: 'ssh',
+      ...renderLogin(body.ssh, site, ctx),
+      ...(command === undefined ? {} : { command: renderShell(command, ctx) }),
+      ...(upload && {
+        upload: {
+          ...upload,
+          content: renderTemplate(upload.content, ctx),
+          path: renderTemplate(upload.path, ctx),
+        },
+      }),
+      ...run(),
+    };
+  } else if (body.ansible !== undefined) {
+    const a = body.ansible;
+    const playbook = typeof a.playbook === 'string' ? a.playbook : JSON.stringify(a.playbook);
+    action = {
+      kind: 'ansible',
+      ...renderLogin(a, site, ctx),
+      ...(a.playbook === undefined ? {} : { playbook }),
+      ...(a.playbook_file === undefined ? {} : { playbookFile: renderTemplate(a.playbook_file, ctx) }),
+      extraVars: (renderDeep(a.extra_vars ?? {}, ctx) ?? {}) as Record<string, unknown>,
+      check: a.check,
+      ...run(),
+    };
+  } else if (body.probe !== undefined) {
+    const { http, tcp, timeout } = body.probe;
+    const probeMs = Math.min(parseDuration(timeout), timeoutMs ?? Infinity);
+    action = {
+      kind: 'probe',
+      check: http
+        ? {
+            type: 'http',
+            method: http.method,
+            url: renderTemplate(http.url, ctx),
+            headers: renderRecord(http.headers, ctx),
+            expectStatus: statuses(http.expect_status),
+            ...(http.contains === undefined ? {} : { contains: renderTemplate(http.contains, ctx) }),
+          }
+        : { type: 'tcp', host: renderTemplate(tcp!.host, ctx), port: renderPort(tcp!.port, ctx) },
+      timeoutMs: probeMs,
     };
   } else {
     throw new Error('not an agent step');
   }
   return { action, site, labels };
+}
+
+const statuses = (e: number | number[] | undefined): number[] =>
+  e === undefined ? [] : Array.isArray(e) ? e : [e];
+
+function renderPort(port: number | string, ctx: ExprContext): number {
+  const n = typeof port === 'number' ? port : Number(asString(renderValue(port, ctx)));
+  if (Number.isInteger(n) && n >= 1 && n <= 65535) return n;
+  throw new TandemError('invalid_input', `port: ${String(port)} is not a port (1-65535)`);
+}
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port`; a v6 address without brackets has no port. */
+const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\]|([A-Za-z0-9_][\w.-]*))(?::(\d{1,5}))?$/;
+const BARE_V6 = /^[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(?:%[\w.-]+)?$/;
+
+/** Hosts as a list of templates or one template; each value may be a list or `a, b` text. */
+function renderHosts(hosts: string | string[], port: number, ctx: ExprContext): RemoteHost[] {
+  const values = (typeof hosts === 'string' ? [hosts] : hosts).flatMap((h) => [renderValue(h, ctx)].flat());
+  const texts = values.flatMap((v) => asString(v).split(/[\s,]+/)).filter((t) => t !== '');
+  if (texts.length === 0) throw new TandemError('invalid_input', 'hosts: the list of hosts is empty');
+  const unique = new Map<string, RemoteHost>();
+  for (const text of texts) {
+    const m = BARE_V6.test(text) ? [text, text] : HOST_PORT.exec(text);
+    const p = m?.[3] === undefined ? port : Number(m[3]);
+    if (!m || p < 1 || p > 65535)
+      throw new TandemError('invalid_input', `hosts: "${text}" is not host[:port] (or [v6 address]:port)`);
+    const host = m[1] ?? m[2]!;
+    unique.set(`${host.toLowerCase()} ${p}`, { host, port: p });
+  }
+  return [...unique.values()];
+}
+
+function renderLogin(
+  r: NonNullable<StepSpec['ssh'] | StepSpec['ansible']>,
+  site: string,
+  ctx: ExprContext,
+): RemoteLogin {
+  return {
+    site,
+    hosts: renderHosts(r.hosts, r.port, ctx),
+    user: renderTemplate(r.user, ctx),
+    ...(r.key === undefined ? {} : { key: renderTemplate(r.key, ctx) }),
+    ...(r.password === undefined ? {} : { password: renderTemplate(r.password, ctx) }),
+    connectTimeoutMs: parseDuration(r.connect_timeout),
+    maxParallel: r.max_parallel,
+    // The server attaches the site's trusted host keys when an agent claims the step.
+    knownHosts: [],
+  };
 }
 
 export function renderLog(body: CompensateSpec, ctx: ExprContext): string {

@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.ts';
+import { hasSecretRef } from '../secret-ref.ts';
 import { parseDuration } from '../runbook/index.ts';
 import { stepBodyKind } from '../runbook/model.ts';
 import { retryDelay } from './backoff.ts';
@@ -23,9 +24,14 @@ export function startStep(d: Draft, key: string): void {
     switch (kind) {
       case 'shell':
       case 'script':
-      case 'http': {
+      case 'http':
+      case 'ssh':
+      case 'ansible':
+      case 'probe': {
         const { action, site, labels } = renderAction(body, ctx);
-        s.action = action;
+        s.action = hasSecretRef(JSON.stringify(action))
+          ? { ...action, secretNonce: d.secretNonce() }
+          : action;
         s.site = site;
         s.labels = labels;
         s.status = 'ready';
@@ -95,7 +101,12 @@ export function succeedStep(d: Draft, key: string, outputs: StepOutputs, result:
   s.finishedAt = d.now;
   s.leaseToken = null;
   s.leaseExpiresAt = null;
-  s.completedSeq = ++d.run.completionSeq;
+  // Derived from the steps, so the run row need not change when a step completes.
+  let last = 0;
+  for (const x of d.run.steps.values())
+    if (x.completedSeq !== null && x.completedSeq > last) last = x.completedSeq;
+  s.completedSeq = last + 1;
+  d.run.completionSeq = s.completedSeq;
   d.record('step.succeeded', { key, attempt: s.attempt });
   if (s.phase === 'compensate') {
     const undone = d.edit(compensatedKey(key));

@@ -39,7 +39,7 @@ export class Sim {
   send(event: EngineEvent): TransitionOutcome {
     const out = transition(this.state, event, {
       now: this.now,
-      newId: () => `id-${++this.ids}`,
+      newId: () => `id-${String(++this.ids).padStart(8, '0')}`,
       random: () => 0.5,
     });
     if (out.refused === undefined) {

@@ -41,8 +41,8 @@ export const TERMINAL_RUN: ReadonlySet<RunStatus> = new Set(['succeeded', 'faile
 /** Outputs are strings as written; a foreach step's outputs are its items' outputs in order. */
 export type StepOutputs = Record<string, string> | Record<string, string>[];
 
-/** What an agent is asked to do, rendered when the step became ready. */
-export type Action =
+/** What an agent is asked to do; `secretNonce` marks the secret references it may resolve. */
+export type Action = (
   | {
       kind: 'shell';
       command: string;
@@ -70,7 +70,77 @@ export type Action =
       expectStatus: number[];
       insecureTls: boolean;
       timeoutMs?: number;
-    };
+    }
+  | (RemoteLogin & {
+      kind: 'ssh';
+      /** Run by the remote user's shell; exactly one of command and upload is set. */
+      command?: string;
+      upload?: { content: string; path: string; mode?: string };
+      /** Exported in the remote shell before the command. */
+      env: Record<string, string>;
+      workingDir?: string;
+      timeoutMs?: number;
+      killGraceMs: number;
+    })
+  | (RemoteLogin & {
+      kind: 'ansible';
+      /** Exactly one of an inline playbook (YAML or JSON text) and a playbook file on the agent. */
+      playbook?: string;
+      playbookFile?: string;
+      extraVars: Record<string, unknown>;
+      check: boolean;
+      env: Record<string, string>;
+      workingDir?: string;
+      timeoutMs?: number;
+      killGraceMs: number;
+    })
+  | {
+      kind: 'probe';
+      check:
+        | {
+            type: 'http';
+            method: string;
+            url: string;
+            headers: Record<string, string>;
+            expectStatus: number[];
+            contains?: string;
+          }
+        | { type: 'tcp'; host: string; port: number };
+      timeoutMs: number;
+    }
+) & { secretNonce?: string };
+
+/** A host an ssh or ansible step logs in to. */
+export interface RemoteHost {
+  host: string;
+  port: number;
+}
+
+/** An SSH host key a site trusts: `publicKey` is the key blob in base64, as in known_hosts. */
+export interface KnownHost {
+  host: string;
+  port: number;
+  keyType: string;
+  publicKey: string;
+}
+
+/** Where and as whom ssh and ansible steps log in. Secrets arrive resolved, at claim time. */
+export interface RemoteLogin {
+  /** The step's site, for messages (how to trust a host key). */
+  site: string;
+  hosts: RemoteHost[];
+  user: string;
+  /** A private key (OpenSSH or PEM) and/or a password; the agent's own keys are never used. */
+  key?: string;
+  password?: string;
+  connectTimeoutMs: number;
+  maxParallel: number;
+  /**
+   * The site's trusted host keys, attached by the server when the step is claimed (empty when
+   * rendered). Host keys are checked strictly against them: an unknown key fails the host.
+   */
+  knownHosts: KnownHost[];
+}
 
 export interface StepState {
   key: string;

@@ -44,10 +44,9 @@ function compileField(field: TemplateField, problems: ProblemList): ExpressionSp
     part.kind === 'expr' ? [expressionSpan(part.source, part.offset)] : [],
   );
   // A shell line's expressions each become one quoted word: one inside "…" would not.
-  if (
-    field.path.at(-1) === 'shell' &&
-    compiled(field, problems, 0, () => checkShellTemplate(text)) === undefined
-  )
+  const shellLine =
+    field.path.at(-1) === 'shell' || (field.path.at(-2) === 'ssh' && field.path.at(-1) === 'command');
+  if (shellLine && compiled(field, problems, 0, () => checkShellTemplate(text)) === undefined)
     return undefined;
   if (field.mode === 'template') return spans;
   if (pureExpression(text) !== undefined) return spans;

@@ -107,6 +107,98 @@ export const workflowSpec = z.strictObject({
   inputs: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** A check between fields of a body: exactly one of `keys` is given. */
+function exactlyOne<T extends object>(body: string, keys: readonly (keyof T & string)[]) {
+  return (value: T, ctx: z.RefinementCtx<T>): void => {
+    const given = keys.filter((key) => value[key] !== undefined);
+    if (given.length === 1) return;
+    const [first, second] = given;
+    ctx.addIssue({
+      code: 'custom',
+      path: second === undefined ? [] : [second],
+      message:
+        first === undefined || second === undefined
+          ? `${body} needs one of ${keys.join(' or ')}`
+          : `${body} has both ${first} and ${second}; give exactly one`,
+    });
+  };
+}
+
+/** Who logs in where, for `ssh:` and `ansible:`. */
+const remoteFields = {
+  hosts: z
+    .union([z.array(template).min(1), template])
+    .describe('host[:port] ([v6]:port) of the site: a list, or an expression giving a list'),
+  user: template.describe('The remote user'),
+  key: template.optional().describe('A private key (OpenSSH or PEM), e.g. ${{ secrets.deploy_key }}'),
+  password: template
+    .optional()
+    .describe("A password; without key or password the step fails (the agent's own keys are never used)"),
+  port: z.number().int().min(1).max(65535).default(22).describe('The port of hosts written without one'),
+  max_parallel: z.number().int().min(1).max(256).default(5).describe('Hosts worked on at once'),
+  connect_timeout: duration.default('10s'),
+};
+
+export const sshSpec = z
+  .strictObject({
+    ...remoteFields,
+    command: template.optional().describe('Run by the remote shell; each ${{ }} becomes one quoted word'),
+    upload: z
+      .strictObject({
+        content: template,
+        path: template.describe('Where to write it on the hosts (replaced atomically)'),
+        mode: z
+          .string()
+          .regex(/^[0-7]{3,4}$/, 'an octal mode in quotes, e.g. "0644"')
+          .optional(),
+      })
+      .optional(),
+  })
+  .superRefine(exactlyOne('ssh', ['command', 'upload']));
+
+export const ansibleSpec = z
+  .strictObject({
+    playbook: z
+      .union([z.string(), z.array(z.record(z.string(), z.unknown()))])
+      .optional()
+      .describe('An inline playbook, not rendered: pass values in extra_vars'),
+    playbook_file: template.optional().describe('A playbook file on the agent'),
+    ...remoteFields,
+    extra_vars: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        'Rendered, then given as -e @file with every string tagged !unsafe (never templated by Ansible)',
+      ),
+    check: z.boolean().default(false).describe('Run with --check: report changes, make none'),
+  })
+  .superRefine(exactlyOne('ansible', ['playbook', 'playbook_file']))
+  .superRefine((value, ctx) => {
+    if (typeof value.playbook === 'string' && value.playbook.includes('${{'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['playbook'],
+        message: 'the playbook is not rendered: pass values in extra_vars and use them as {{ name }}',
+      });
+  });
+
+const port = z.number().int().min(1).max(65535);
+export const probeSpec = z
+  .strictObject({
+    http: z
+      .strictObject({
+        method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+        url: template,
+        headers: z.record(z.string(), template).optional(),
+        expect_status: z.union([z.number().int(), z.array(z.number().int())]).optional(),
+        contains: template.optional().describe('Text the response body must contain'),
+      })
+      .optional(),
+    tcp: z.strictObject({ host: template, port: z.union([port, template]) }).optional(),
+    timeout: duration.default('10s'),
+  })
+  .superRefine(exactlyOne('probe', ['http', 'tcp']));
+
 /** The kinds of body a step may have; exactly one is set. */
 export const stepBodyKinds = [
   'shell',
@@ -117,6 +209,9 @@ export const stepBodyKinds = [
   'log',
   'workflow',
   'approval',
+  'ssh',
+  'ansible',
+  'probe',
 ] as const;
 export type StepBodyKind = (typeof stepBodyKinds)[number];
 
@@ -129,6 +224,9 @@ const bodyFields = {
   log: template.optional(),
   workflow: workflowSpec.optional(),
   approval: approvalSpec.optional(),
+  ssh: sshSpec.optional(),
+  ansible: ansibleSpec.optional(),
+  probe: probeSpec.optional(),
 };
 
 const executionFields = {

@@ -41,6 +41,16 @@ function addEntries(add: Add, path: PathSegment[], record: Record<string, string
   for (const [key, text] of Object.entries(record ?? {})) add([...path, key], text);
 }
 
+/** Who logs in where (`ssh:`, `ansible:`): hosts, user and credentials. */
+function addRemoteFields(add: Add, path: PathSegment[], remote: CompensateSpec['ssh' | 'ansible']): void {
+  if (remote === undefined) return;
+  if (typeof remote.hosts === 'string') add([...path, 'hosts'], remote.hosts);
+  else remote.hosts.forEach((host, i) => add([...path, 'hosts', i], host));
+  add([...path, 'user'], remote.user);
+  add([...path, 'key'], remote.key);
+  add([...path, 'password'], remote.password);
+}
+
 /** The fields shared by a step and its `compensate:`: the body and how it is executed. */
 function addBodyFields(add: Add, path: PathSegment[], step: CompensateSpec): void {
   add([...path, 'shell'], step.shell);
@@ -54,6 +64,19 @@ function addBodyFields(add: Add, path: PathSegment[], step: CompensateSpec): voi
     addStrings(add, [...path, 'http', 'body'], step.http.body);
   }
   add([...path, 'approval', 'message'], step.approval?.message);
+  addRemoteFields(add, [...path, 'ssh'], step.ssh);
+  add([...path, 'ssh', 'command'], step.ssh?.command);
+  add([...path, 'ssh', 'upload', 'content'], step.ssh?.upload?.content);
+  add([...path, 'ssh', 'upload', 'path'], step.ssh?.upload?.path);
+  addRemoteFields(add, [...path, 'ansible'], step.ansible);
+  add([...path, 'ansible', 'playbook_file'], step.ansible?.playbook_file);
+  addStrings(add, [...path, 'ansible', 'extra_vars'], step.ansible?.extra_vars);
+  const probe = step.probe;
+  add([...path, 'probe', 'http', 'url'], probe?.http?.url);
+  addEntries(add, [...path, 'probe', 'http', 'headers'], probe?.http?.headers);
+  add([...path, 'probe', 'http', 'contains'], probe?.http?.contains);
+  add([...path, 'probe', 'tcp', 'host'], probe?.tcp?.host);
+  if (typeof probe?.tcp?.port === 'string') add([...path, 'probe', 'tcp', 'port'], probe.tcp.port);
   addStrings(add, [...path, 'workflow', 'inputs'], step.workflow?.inputs);
   addEntries(add, [...path, 'env'], step.env);
   add([...path, 'runs_on', 'site'], step.runs_on?.site);
