@@ -6,6 +6,7 @@
 import type { StepResult } from '../core/engine/index.ts';
 import { errorMessage, isTandemError, toError } from '../core/errors.ts';
 import { executeAction, type ActionContext } from './actions/index.ts';
+import { createStreamMasker, Masker } from '../secrets/index.ts';
 import type { AgentApi, AttemptReport, ClaimedStep, LeaseRef, LogChunk } from './api.ts';
 import type { Logger } from '../engine/deps.ts';
 
@@ -59,18 +60,25 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
   const start = (step: ClaimedStep) => {
     const abort = new AbortController();
     inFlight.set(step.idempotencyKey, { step, abort });
+    // Secret values never leave the agent: masked in logs (across chunks) and in the result.
+    const masker = step.mask && step.mask.length > 0 ? new Masker(step.mask) : undefined;
+    const streams = masker && { stdout: createStreamMasker(masker), stderr: createStreamMasker(masker) };
+    const log = (stream: 'stdout' | 'stderr', data: string) => {
+      if (data) logs.push({ runId: step.runId, key: step.key, attempt: step.attempt, stream, data });
+    };
     const ctx: ActionContext = {
       runId: step.runId,
       key: step.key,
       attempt: step.attempt,
       idempotencyKey: step.idempotencyKey,
       signal: abort.signal,
-      onLog: (stream, data) =>
-        logs.push({ runId: step.runId, key: step.key, attempt: step.attempt, stream, data }),
+      onLog: (stream, data) => log(stream, streams ? streams[stream].push(data) : data),
     };
     executor(step, ctx)
       .catch((err: unknown): StepResult => ({ ok: false, error: `agent: ${errorMessage(err)}` }))
-      .then(async (result) => {
+      .then(async (raw) => {
+        if (streams) for (const s of ['stdout', 'stderr'] as const) log(s, streams[s].flush());
+        const result = masker ? maskResult(raw, masker) : raw;
         const report = { ...lease(step), result };
         if (!abort.signal.aborted) await o.outbox?.saveResult(report);
         inFlight.delete(step.idempotencyKey);
@@ -194,3 +202,16 @@ const lease = (s: ClaimedStep): LeaseRef => ({
   attempt: s.attempt,
   leaseToken: s.leaseToken,
 });
+
+/** The result with every secret value masked: outputs, error and the structured result. */
+function maskResult(r: StepResult, masker: Masker): StepResult {
+  const deep = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? masker.mask(v)
+      : Array.isArray(v)
+        ? v.map(deep)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]))
+          : v;
+  return deep(r) as StepResult;
+}

@@ -213,4 +213,44 @@ export function registerSite(program: Command): void {
       print(`${res.name}  ${res.kind}  ${res.provider ?? ''}  ${res.region ?? ''}`);
       print(res.agents && res.agents.length > 0 ? agentsTable(res.agents) : 'no agents');
     });
+
+  const knownHost = site
+    .command('known-host')
+    .description('SSH host keys the site trusts (for ssh and ansible steps)');
+  knownHost
+    .command('add')
+    .description('trust a host key, e.g. a line of `ssh-keyscan -t ed25519 HOST` without the host')
+    .argument('<site>', 'site name')
+    .argument('<host>', 'host or address, optionally host:port')
+    .argument('<key>', 'the key: TYPE BASE64')
+    .action(async (siteName: string, hostPort: string, key: string, _o: unknown, cmd: Command) => {
+      const globals = globalsOf(cmd);
+      // host, host:port or [v6]:port; hosts are stored without brackets.
+      const m = /^\[(.+)\]:(\d+)$/.exec(hostPort) ?? /^([^:]+):(\d+)$/.exec(hostPort);
+      const body = { host: m ? m[1]! : hostPort, port: m ? Number(m[2]) : 22, key };
+      const res = await clientFrom(globals).post(
+        `/api/v1/sites/${encodeURIComponent(siteName)}/known-hosts`,
+        body,
+      );
+      if (globals.json) return printJson(res);
+      print(`site ${siteName} trusts ${key.split(' ')[0] ?? ''} key of ${body.host ?? ''}:${body.port}`);
+    });
+  knownHost
+    .command('list')
+    .argument('<site>', 'site name')
+    .action(async (siteName: string, _o: unknown, cmd: Command) => {
+      const globals = globalsOf(cmd);
+      const res = (await clientFrom(globals).get(
+        `/api/v1/sites/${encodeURIComponent(siteName)}/known-hosts`,
+      )) as {
+        known_hosts: { host: string; port: number; key_type: string; public_key: string }[];
+      };
+      if (globals.json) return printJson(res);
+      print(
+        table(
+          ['HOST', 'PORT', 'TYPE', 'KEY'],
+          res.known_hosts.map((k) => [k.host, k.port, k.key_type, `${k.public_key.slice(0, 24)}…`]),
+        ),
+      );
+    });
 }

@@ -6,6 +6,7 @@ import { registerApprove } from './approve.ts';
 import { DEFAULT_SERVER } from './client.ts';
 import { registerRun } from './run.ts';
 import { registerRunbook } from './runbook.ts';
+import { registerSecret } from './secret.ts';
 import { registerServer } from './server.ts';
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRunbook(program);
   registerRun(program);
   registerApprove(program);
+  registerSecret(program);
   registerSite(program);
   registerAgent(program);
   return program;

@@ -6,20 +6,19 @@
 import type { StepResult } from '../core/engine/index.ts';
 import { randomToken } from '../store/ids.ts';
 import {
-  appendRunEvents,
   appendStepLogs,
   claimReadySteps,
   extendLeases,
-  insertTimers,
   touchAgent,
   type ClaimedStep,
   type ClaimingAgent,
   type LeaseRef,
-  type NewTimer,
   type StepLogChunk,
   type Tx,
 } from '../store/index.ts';
-import { applyEvents } from './apply.ts';
+import { applyEvents, flushSink, newSink } from './apply.ts';
+import type { EffectSink } from './effects.ts';
+import { prepareClaimed } from './claim-prepare.ts';
 import type { ReadySignal } from './ready-signal.ts';
 import type { EngineDeps } from './deps.ts';
 
@@ -42,7 +41,12 @@ export class AgentService {
 
   async claim(agent: ClaimingAgent, max: number): Promise<ClaimedStep[]> {
     if (max <= 0) return [];
-    return this.deps.store.transaction((tx) => this.claimIn(tx, agent, max));
+    return this.deps.store.transaction(async (tx) => {
+      const sink = newSink();
+      const claimed = await this.claimIn(tx, agent, max, sink);
+      await flushSink(tx, sink, this.deps.clock());
+      return claimed;
+    });
   }
 
   /** Claim, waiting up to `waitMs` for a step of the agent's site to become ready (long-poll). */
@@ -87,7 +91,8 @@ export class AgentService {
     return chunks.length - kept.length;
   }
 
-  private async claimIn(tx: Tx, agent: ClaimingAgent, max: number): Promise<ClaimedStep[]> {
+  /** Claim in `tx`; the claim's events and timers go to `sink`, flushed by the caller. */
+  private async claimIn(tx: Tx, agent: ClaimingAgent, max: number, sink: EffectSink): Promise<ClaimedStep[]> {
     const now = this.deps.clock();
     const claimed = await claimReadySteps(tx.db, this.deps.store.dialect, {
       agent,
@@ -96,24 +101,38 @@ export class AgentService {
       leaseMs: this.deps.leaseMs,
       leaseToken: randomToken(16),
     });
-    if (claimed.length === 0) return claimed;
-    await appendRunEvents(
-      tx.db,
-      claimed.map((c) => ({
+    const prepared = await prepareClaimed(tx, agent.site, claimed, this.deps.masterKey);
+    if (prepared.failed.length > 0) {
+      await applyEvents(
+        tx,
+        this.deps,
+        prepared.failed.map(({ step, error }) => ({
+          runId: step.runId,
+          event: {
+            type: 'step.result',
+            key: step.key,
+            attempt: step.attempt,
+            leaseToken: step.leaseToken,
+            result: { ok: false, error, retryable: false },
+          },
+        })),
+        sink,
+      );
+    }
+    for (const c of prepared.ready) {
+      // Claimed in the transaction that made it ready: nobody else needs waking for it.
+      sink.ready.delete(`${c.runId}/${c.key}`);
+      sink.events.push({
         runId: c.runId,
         type: 'step.started',
         stepKey: c.key,
         attempt: c.attempt,
         data: { agent: agent.id, site: agent.site },
-      })),
-      now,
-    );
-    const timers: NewTimer[] = [];
-    for (const c of claimed) {
+      });
       const timeout = 'timeoutMs' in c.action ? c.action.timeoutMs : undefined;
       if (timeout === undefined) continue;
       const grace = 'killGraceMs' in c.action ? c.action.killGraceMs : 0;
-      timers.push({
+      sink.timers.push({
         runId: c.runId,
         stepKey: c.key,
         kind: 'step-timeout',
@@ -121,10 +140,7 @@ export class AgentService {
         dueAt: now + timeout + grace + TIMEOUT_BACKSTOP_MS,
       });
     }
-    await insertTimers(tx.db, timers, now);
-    if (timers.length > 0) tx.notify('timers', String(now));
-    for (const runId of new Set(claimed.map((c) => c.runId))) tx.notify('run-events', runId);
-    return claimed;
+    return prepared.ready;
   }
 
   /** Extend the leases the agent holds; answers the ones it lost, whose processes it must stop. */
@@ -153,6 +169,7 @@ export class AgentService {
     // Lock runs in one order so two batches never wait on each other in a circle.
     const ordered = [...results].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
     return this.deps.store.transaction(async (tx) => {
+      const sink = newSink();
       const { outcomes } = await applyEvents(
         tx,
         this.deps,
@@ -167,6 +184,7 @@ export class AgentService {
             agent: agent.id,
           },
         })),
+        sink,
       );
       const verdicts = new Map<LeaseRef, { accepted: boolean; reason?: string }>();
       ordered.forEach((r, i) => {
@@ -175,7 +193,8 @@ export class AgentService {
         else if (o.refused !== undefined) verdicts.set(r, { accepted: false, reason: o.refused });
         else verdicts.set(r, { accepted: true });
       });
-      const claimed = claimMore > 0 ? await this.claimIn(tx, agent, claimMore) : [];
+      const claimed = claimMore > 0 ? await this.claimIn(tx, agent, claimMore, sink) : [];
+      await flushSink(tx, sink, this.deps.clock());
       return {
         accepted: results.map((r) => ({
           runId: r.runId,

@@ -31,8 +31,6 @@ export interface QueuedEvent {
 export interface ApplyResult {
   /** The outcome of each event the caller queued, in order (undefined: its run does not exist). */
   outcomes: (TransitionOutcome | undefined)[];
-  /** Sites that got steps ready to claim. */
-  readySites: Set<string>;
 }
 
 export async function loadRun(tx: Tx, deps: EngineDeps, runId: string): Promise<RunState | undefined> {
@@ -67,10 +65,12 @@ export async function applyEvents(
   tx: Tx,
   deps: EngineDeps,
   queue: QueuedEvent[],
-  states = new Map<string, RunState>(),
+  /** Given, the caller adds to it and flushes it (with `flushSink`) before commit. */
+  deferred?: EffectSink,
 ): Promise<ApplyResult> {
   const now = deps.clock();
-  const sink: EffectSink = { events: [], timers: [], followUps: [], readySites: new Set() };
+  const states = new Map<string, RunState>();
+  const sink: EffectSink = deferred ?? newSink();
   const outcomes: (TransitionOutcome | undefined)[] = [];
   let asked = queue.length;
   while (queue.length > 0) {
@@ -90,23 +90,26 @@ export async function applyEvents(
       if (item.created) states.set(item.runId, before);
       continue;
     }
-    await saveRun(tx.db, stored ? before : undefined, outcome.run, outcome.changed, now);
+    await saveRun(tx.db, deps.store.dialect, stored ? before : undefined, outcome.run, outcome.changed, now);
     states.set(item.runId, outcome.run);
     for (const key of outcome.changed) {
       const s = outcome.run.steps.get(key)!;
-      if (s.status === 'ready' && s.site !== null) sink.readySites.add(s.site);
+      if (s.status === 'ready' && s.site !== null) sink.ready.set(`${outcome.run.id}/${key}`, s.site);
     }
     await performEffects(tx, deps, outcome.run, outcome.effects, sink, now);
     queue.push(...sink.followUps.splice(0));
   }
-  await flushSink(tx, sink, now);
-  return { outcomes, readySites: sink.readySites };
+  if (!deferred) await flushSink(tx, sink, now);
+  return { outcomes };
 }
 
-async function flushSink(tx: Tx, sink: EffectSink, now: number): Promise<void> {
+export const newSink = (): EffectSink => ({ events: [], timers: [], followUps: [], ready: new Map() });
+
+/** Write what a transaction's transitions accumulated, and say who should wake after commit. */
+export async function flushSink(tx: Tx, sink: EffectSink, now: number): Promise<void> {
   await appendRunEvents(tx.db, sink.events, now);
   await insertTimers(tx.db, sink.timers, now);
-  for (const site of sink.readySites) tx.notify('steps-ready', site);
+  for (const site of new Set(sink.ready.values())) tx.notify('steps-ready', site);
   if (sink.timers.length > 0) {
     const soonest = Math.min(...sink.timers.map((t) => t.dueAt));
     tx.notify('timers', String(soonest));

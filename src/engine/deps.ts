@@ -1,3 +1,4 @@
+import type { MasterKey } from '../secrets/index.ts';
 import type { Store } from '../store/index.ts';
 
 /** The subset of pino's logger the engine uses; tests pass a silent one. */
@@ -20,6 +21,8 @@ export interface EngineDeps {
    * three missed heartbeats lose the lease.
    */
   leaseMs: number;
+  /** Decrypts secrets at claim time; without it, a step that uses a secret fails. */
+  masterKey?: MasterKey;
 }
 
 export const silentLogger: Logger = {

@@ -22,7 +22,8 @@ export interface EffectSink {
   events: NewRunEvent[];
   timers: NewTimer[];
   followUps: QueuedEvent[];
-  readySites: Set<string>;
+  /** Steps made ready (`run/key` → site): their sites' agents are woken after commit. */
+  ready: Map<string, string>;
 }
 
 /** Message kinds: timers that carry an event from one run to another. */

@@ -8,6 +8,7 @@ import { runbookRoutes } from './routes/runbooks.ts';
 import { runRoutes } from './routes/runs.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { AgentAuthenticator, agentProtocolRoutes } from './routes/agent-protocol.ts';
+import { secretRoutes } from './routes/secrets.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { VERSION } from '../version.ts';
 
@@ -72,6 +73,7 @@ export async function buildApp(
   runRoutes(app, ctx);
   taskRoutes(app, ctx);
   siteRoutes(app, ctx);
+  secretRoutes(app, ctx, ctx.masterKey);
   agentProtocolRoutes(app, ctx);
   return app;
 }

@@ -2,6 +2,7 @@ import type { AgentService } from '../engine/agent-service.ts';
 import type { Logger } from '../engine/deps.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { ReadySignal } from '../engine/ready-signal.ts';
+import type { MasterKey } from '../secrets/index.ts';
 import type { Store } from '../store/index.ts';
 import type { TokenAuthenticator } from './auth.ts';
 
@@ -15,6 +16,8 @@ export interface ServerContext {
   auth: TokenAuthenticator;
   log: Logger;
   clock: () => number;
+  /** Encrypts and decrypts secrets. */
+  masterKey: MasterKey;
   /** Aborted when the server shuts down: live streams end then. */
   shutdown: AbortSignal;
 }

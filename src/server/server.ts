@@ -17,6 +17,7 @@ import { runTimerLoop } from '../engine/timer-loop.ts';
 import { openStore, upsertEmbeddedAgent, uuidv7, type Store } from '../store/index.ts';
 import { ReadySignal } from '../engine/ready-signal.ts';
 import { VERSION } from '../version.ts';
+import { checkMasterKey, loadMasterKey } from '../secrets/index.ts';
 import { buildApp } from './app.ts';
 import { ensureAdminToken, TokenAuthenticator } from './auth.ts';
 
@@ -55,8 +56,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     ...(schema ? { schema } : {}),
     log: (msg) => log.info({}, msg),
   });
+  const masterKey = await loadMasterKey({ dataDir: o.dataDir, env: process.env });
+  if (o.databaseUrl && !process.env.TANDEM_MASTER_KEY)
+    log.warn(
+      {},
+      'secrets use the key file of this data folder: give every replica the same TANDEM_MASTER_KEY',
+    );
+  await checkMasterKey(store.db, masterKey);
   const leaseMs = o.leaseMs ?? (Number(process.env.TANDEM_LEASE_MS) || 30_000);
-  const deps: EngineDeps = { store, clock: Date.now, newId: uuidv7, log, leaseMs };
+  const deps: EngineDeps = { store, clock: Date.now, newId: uuidv7, log, leaseMs, masterKey };
   const engine = new Engine(deps);
   const agents = new AgentService(deps);
   const generated = await ensureAdminToken(store, process.env.TANDEM_ADMIN_TOKEN, Date.now());
@@ -98,6 +106,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       auth: new TokenAuthenticator(store, Date.now),
       log,
       clock: Date.now,
+      masterKey,
       shutdown: stop.signal,
     },
     o.tls,

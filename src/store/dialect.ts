@@ -14,6 +14,11 @@ export interface DialectAdapter {
   readonly skipLocked: boolean;
   /** Wake-ups cross processes (LISTEN/NOTIFY). SQLite's are in-process only. */
   readonly listenNotify: boolean;
+  /**
+   * A round trip costs more than the work of a statement (a network hop to a server), so hot
+   * paths fold several statements into one. SQLite runs in-process: plain statements are cheaper.
+   */
+  readonly batchStatements: boolean;
   /** Most bind parameters one statement may carry: split bulk inserts to stay below it. */
   readonly maxBindParameters: number;
   /**
@@ -42,6 +47,7 @@ export const sqliteDialect: DialectAdapter = {
   name: 'sqlite',
   skipLocked: false,
   listenNotify: false,
+  batchStatements: false,
   // SQLITE_MAX_VARIABLE_NUMBER defaults to 32766 since SQLite 3.32.
   maxBindParameters: 32_766,
   forUpdate: (qb) => qb,
@@ -58,6 +64,7 @@ export const postgresDialect: DialectAdapter = {
   name: 'postgres',
   skipLocked: true,
   listenNotify: true,
+  batchStatements: true,
   // The wire protocol counts parameters in an int16.
   maxBindParameters: 65_535,
   forUpdate: (qb, opts) => (opts?.skipLocked ? qb.forUpdate().skipLocked() : qb.forUpdate()),

@@ -19,3 +19,4 @@ export * from './queue.ts';
 export * from './step-logs.ts';
 export * from './sites.ts';
 export * from './agents.ts';
+export * from './known-hosts.ts';

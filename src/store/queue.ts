@@ -23,6 +23,8 @@ export interface ClaimedStep {
   action: Action;
   /** `run/step/attempt`: the same for every delivery of one attempt. */
   idempotencyKey: string;
+  /** Secret values in the action: the agent masks them in logs, outputs and errors. */
+  mask?: string[];
 }
 
 export interface LeaseRef {

@@ -1,5 +1,5 @@
 /** Runs and their steps: loading a run's state and writing a transition's changes back. */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { TandemError } from '../core/errors.ts';
 import type {
   Action,
@@ -140,6 +140,10 @@ export async function loadRunRows(
   runId: string,
   lock: boolean,
 ): Promise<{ run: RunRow; steps: StepRow[] } | undefined> {
+  // Locking reads take two statements on purpose: under READ COMMITTED a statement that waited
+  // for the run's lock still reads the steps as of before the wait; the next statement sees them
+  // as the transaction that held the lock left them.
+  if (dialect.batchStatements && !lock) return loadRunRowsInOneTrip(db, runId);
   let q = db.selectFrom('runs').selectAll().where('id', '=', runId);
   if (lock) q = dialect.forUpdate(q);
   const run = await q.executeTakeFirst();
@@ -148,53 +152,132 @@ export async function loadRunRows(
   return { run, steps };
 }
 
+/** PostgreSQL: the run and its steps as JSON in one round trip (one snapshot). */
+async function loadRunRowsInOneTrip(db: Db, runId: string) {
+  const res = await sql<{ run: RunRow | null; steps: StepRow[] | null }>`
+    with r as (select * from runs where id = ${runId})
+    select (select row_to_json(r) from r) as run,
+           (select json_agg(s) from steps s where s.run_id = ${runId} and exists (select 1 from r)) as steps`.execute(
+    db,
+  );
+  const row = res.rows[0];
+  if (!row?.run) return undefined;
+  return { run: row.run, steps: row.steps ?? [] };
+}
+
+/** The run row without the bookkeeping columns that change on every write. */
+function runFields(run: RunState): string {
+  const { updated_at: _u, completion_seq: _c, ...rest } = runToRow(run, 0);
+  return JSON.stringify(rest);
+}
+
 /**
- * Write back what a transition changed: the run row, and each changed step (insert when new).
- * A step update is conditioned on the status it was loaded with, so a claim that raced this
- * transition makes it fail with a conflict and the store runs it again on fresh state.
+ * Write back what a transition changed: the run row when it changed, and each changed step
+ * (insert when new). A step update is conditioned on the status and attempt it was loaded with,
+ * so a claim that raced this transition makes it fail with a conflict and the store runs it
+ * again on fresh state.
  */
 export async function saveRun(
   db: Db,
+  dialect: DialectAdapter,
   before: RunState | undefined,
   after: RunState,
   changed: Iterable<string>,
   now: number,
 ): Promise<void> {
-  if (before) {
+  if (!before) {
+    await db.insertInto('runs').values(runToRow(after, now)).execute();
+  } else if (runFields(before) !== runFields(after)) {
     const { id: _id, ...row } = runToRow(after, now);
     await db.updateTable('runs').set(row).where('id', '=', after.id).execute();
-  } else {
-    await db.insertInto('runs').values(runToRow(after, now)).execute();
   }
   const inserts: StepRow[] = [];
+  const updates: { row: StepRow; oldStatus: string; oldAttempt: number }[] = [];
   for (const key of changed) {
-    const s = after.steps.get(key)!;
+    const row = stepToRow(after.id, after.steps.get(key)!, now);
     const old = before?.steps.get(key);
-    const row = stepToRow(after.id, s, now);
-    if (!old) {
-      inserts.push(row);
-      continue;
-    }
-    const { run_id: _r, key: _k, ...fields } = row;
-    const res = await db
-      .updateTable('steps')
-      .set(fields)
-      .where('run_id', '=', after.id)
-      .where('key', '=', key)
-      .where('status', '=', old.status)
-      .where('attempt', '=', old.attempt)
-      .executeTakeFirst();
-    if (res.numUpdatedRows === 0n)
-      throw new TandemError('conflict', `step ${key} of run ${after.id} changed while it was being updated`, {
-        retryable: true,
-      });
+    if (old) updates.push({ row, oldStatus: old.status, oldAttempt: old.attempt });
+    else inserts.push(row);
   }
-  // 30 columns a row: stay well inside every dialect's bind-parameter limit.
+  if (dialect.batchStatements) await updateStepsInOneTrip(db, after.id, updates);
+  else {
+    for (const u of updates) {
+      const { run_id: _r, key, ...fields } = u.row;
+      const res = await db
+        .updateTable('steps')
+        .set(fields)
+        .where('run_id', '=', after.id)
+        .where('key', '=', key)
+        .where('status', '=', u.oldStatus)
+        .where('attempt', '=', u.oldAttempt)
+        .executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw conflict(after.id, key);
+    }
+  }
+  // 32 columns a row: stay well inside every dialect's bind-parameter limit.
   for (let i = 0; i < inserts.length; i += 500)
     await db
       .insertInto('steps')
       .values(inserts.slice(i, i + 500))
       .execute();
+}
+
+const conflict = (runId: string, key: string) =>
+  new TandemError('conflict', `step ${key} of run ${runId} changed while it was being updated`, {
+    retryable: true,
+  });
+
+/** Columns a transition may change, with their PostgreSQL types, for the batched update. */
+const STEP_COLUMNS: [keyof StepRow, string][] = [
+  ['status', 'text'],
+  ['attempt', 'integer'],
+  ['max_attempts', 'integer'],
+  ['concurrency_key', 'text'],
+  ['action', 'text'],
+  ['site', 'text'],
+  ['labels', 'text'],
+  ['available_at', 'bigint'],
+  ['lease_token', 'text'],
+  ['lease_expires_at', 'bigint'],
+  ['agent', 'text'],
+  ['outputs', 'text'],
+  ['result', 'text'],
+  ['error', 'text'],
+  ['completed_seq', 'integer'],
+  ['child_run_id', 'text'],
+  ['task_id', 'text'],
+  ['cancel_requested', 'integer'],
+  ['started_at', 'bigint'],
+  ['finished_at', 'bigint'],
+  ['updated_at', 'bigint'],
+];
+
+/** PostgreSQL: every changed step in one conditional UPDATE; fewer rows than asked is a conflict. */
+async function updateStepsInOneTrip(
+  db: Db,
+  runId: string,
+  updates: { row: StepRow; oldStatus: string; oldAttempt: number }[],
+): Promise<void> {
+  if (updates.length === 0) return;
+  const payload = JSON.stringify(
+    updates.map((u) => ({ ...u.row, old_status: u.oldStatus, old_attempt: u.oldAttempt })),
+  );
+  const cols = STEP_COLUMNS.map(([c]) => sql.id(c));
+  const vals = STEP_COLUMNS.map(([c]) => sql.ref(`v.${c}`));
+  const defs = sql.raw(
+    ['key text', 'old_status text', 'old_attempt integer', ...STEP_COLUMNS.map(([c, t]) => `${c} ${t}`)].join(
+      ', ',
+    ),
+  );
+  const res = await sql<{ key: string }>`
+    update steps as s set (${sql.join(cols)}) = (${sql.join(vals)})
+    from jsonb_to_recordset(${payload}::jsonb) as v(${defs})
+    where s.run_id = ${runId} and s.key = v.key and s.status = v.old_status and s.attempt = v.old_attempt
+    returning s.key`.execute(db);
+  if (res.rows.length !== updates.length) {
+    const done = new Set(res.rows.map((r) => r.key));
+    throw conflict(runId, updates.find((u) => !done.has(u.row.key))?.row.key ?? '?');
+  }
 }
 
 export interface RunFilter {

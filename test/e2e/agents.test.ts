@@ -316,4 +316,67 @@ spec:
     const list = (await h.api('GET', '/api/v1/agents?site=idc-sh')).body.agents;
     expect(list[0]).toMatchObject({ name: 'r1', state: 'revoked' });
   });
+
+  it(
+    'a secret reaches only its site’s agent, masked in logs and outputs, and is stored nowhere in clear',
+    { timeout: 60_000 },
+    async () => {
+      const h = await setup();
+      await h.site('idc-sh');
+      await h.site('cloud-hz', 'public-cloud');
+      await h.agent('idc-sh', 'sec-1');
+      await h.agent('cloud-hz', 'sec-2');
+      const value = "s3cr3t-'quoted' $(no) value";
+      expect((await h.api('PUT', '/api/v1/secrets/db_password', { value, site: 'idc-sh' })).status).toBe(201);
+      const listed = JSON.stringify((await h.api('GET', '/api/v1/secrets')).body);
+      expect(listed).toContain('db_password');
+      expect(listed).not.toContain('s3cr3t');
+      await h.runbook(`apiVersion: tandem/v1
+kind: Runbook
+metadata: { name: uses-secret }
+spec:
+  inputs:
+    site: { type: string, required: true }
+  steps:
+    - id: use
+      runs_on: { site: "\${{ inputs.site }}" }
+      shell: printf '%s' \${{ secrets.db_password }} | cut -c1-4; echo "pw=$PW" >> "$TANDEM_OUTPUTS"; echo "$PW" >&2; test "$PW" = \${{ secrets.db_password }}
+      env:
+        PW: \${{ secrets.db_password }}
+`);
+      const ok = (await h.api('POST', '/api/v1/runs', { runbook: 'uses-secret', inputs: { site: 'idc-sh' } }))
+        .body;
+      const run = await finished(h.api, ok.id as string);
+      expect(run.status, JSON.stringify(run.steps)).toBe('succeeded');
+      expect(stepOf(run, 'use').outputs).toEqual({ pw: '***' });
+      const logs = (await h.api('GET', `/api/v1/runs/${ok.id as string}/logs`)).body.logs
+        .map((l: { data: string }) => l.data)
+        .join('');
+      expect(logs).toContain('s3cr\n');
+      expect(logs).toContain('***');
+      expect(logs).not.toContain('s3cr3t');
+      // Scoped to idc-sh: an agent of cloud-hz never gets it, the step fails saying so.
+      const other = (
+        await h.api('POST', '/api/v1/runs', { runbook: 'uses-secret', inputs: { site: 'cloud-hz' } })
+      ).body;
+      const failed = await finished(h.api, other.id as string);
+      expect(failed.status).toBe('failed');
+      expect(stepOf(failed, 'use').error).toMatch(/secret db_password is not set for site cloud-hz/);
+      // Nothing in the store holds the value in clear.
+      await h.server.kill('SIGTERM');
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(join(h.dataDir, 'tandem.db'), { readonly: true });
+      try {
+        const tables = db.prepare("select name from sqlite_master where type = 'table'").all() as {
+          name: string;
+        }[];
+        for (const { name } of tables) {
+          const dump = JSON.stringify(db.prepare(`select * from "${name}"`).all());
+          expect(dump.includes('s3cr3t'), `table ${name} holds the secret`).toBe(false);
+        }
+      } finally {
+        db.close();
+      }
+    },
+  );
 });

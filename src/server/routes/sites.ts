@@ -6,6 +6,8 @@ import { TandemError } from '../../core/errors.ts';
 import { parseDuration } from '../../core/runbook/index.ts';
 import { DURATION_PATTERN } from '../../core/runbook/model.ts';
 import {
+  addKnownHost,
+  knownHostsOf,
   findAgent,
   findSite,
   insertEnrollmentToken,
@@ -178,5 +180,58 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
         throw new TandemError('conflict', `agent ${agent.name} is already revoked`);
       return { id: agent.id, state: 'revoked' };
     },
+  );
+
+  const hostKey = z.strictObject({
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535).default(22),
+    /** A known_hosts key: `ssh-ed25519 AAAA…` (a trailing comment is ignored). */
+    key: z
+      .string()
+      .regex(
+        /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+( .*)?$/,
+        'a key line: TYPE BASE64 [comment]',
+      ),
+  });
+  r.post(
+    '/api/v1/sites/:name/known-hosts',
+    {
+      schema: {
+        summary: 'Trust an SSH host key for hosts of the site',
+        params: z.object({ name: z.string().max(63) }),
+        body: hostKey,
+      },
+    },
+    async (req, reply) => {
+      if (!(await findSite(ctx.store.db, req.params.name)))
+        throw new TandemError('not_found', `site ${req.params.name} does not exist`);
+      const [keyType, publicKey] = req.body.key.split(' ') as [string, string];
+      const created = await addKnownHost(
+        ctx.store.db,
+        req.params.name,
+        { host: req.body.host, port: req.body.port, keyType, publicKey },
+        ctx.clock(),
+      );
+      return reply
+        .code(created ? 201 : 200)
+        .send({ site: req.params.name, host: req.body.host, port: req.body.port, key_type: keyType });
+    },
+  );
+  r.get(
+    '/api/v1/sites/:name/known-hosts',
+    {
+      schema: {
+        summary: 'The SSH host keys the site trusts',
+        params: z.object({ name: z.string().max(63) }),
+      },
+    },
+    async (req) => ({
+      known_hosts: (await knownHostsOf(ctx.store.db, req.params.name)).map((k) => ({
+        host: k.host,
+        port: k.port,
+        key_type: k.keyType,
+        public_key: k.publicKey,
+      })),
+    }),
   );
 }
