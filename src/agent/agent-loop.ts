@@ -155,6 +155,9 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
               );
             if (o.outbox) for (const r of batch) await o.outbox.dropResult(r);
             res.claimed.forEach(start);
+            // Let steps that finish at once (log-like actions, fast checks) report before the
+            // loop claims again: otherwise their results wait behind an empty claim.
+            if (res.claimed.length > 0) await new Promise((resolve) => setImmediate(resolve));
           } catch (err: unknown) {
             results.unshift(...batch);
             throw err;

@@ -10,6 +10,7 @@ import {
   claimReadySteps,
   extendLeases,
   touchAgent,
+  writeBatch,
   type ClaimedStep,
   type ClaimingAgent,
   type LeaseRef,
@@ -44,7 +45,7 @@ export class AgentService {
     return this.deps.store.transaction(async (tx) => {
       const sink = newSink();
       const claimed = await this.claimIn(tx, agent, max, sink);
-      await flushSink(tx, sink, this.deps.clock());
+      await flushSink(tx, this.deps, sink, this.deps.clock());
       return claimed;
     });
   }
@@ -193,8 +194,10 @@ export class AgentService {
         else if (o.refused !== undefined) verdicts.set(r, { accepted: false, reason: o.refused });
         else verdicts.set(r, { accepted: true });
       });
+      // The steps these results made ready must be in the table before the claim looks for them.
+      if (claimMore > 0) await writeBatch(tx.db, this.deps.store.dialect, sink, this.deps.clock());
       const claimed = claimMore > 0 ? await this.claimIn(tx, agent, claimMore, sink) : [];
-      await flushSink(tx, sink, this.deps.clock());
+      await flushSink(tx, this.deps, sink, this.deps.clock());
       return {
         accepted: results.map((r) => ({
           runId: r.runId,

@@ -9,16 +9,17 @@ import { transition, type EngineEvent, type RunState, type TransitionOutcome } f
 import { TandemError } from '../core/errors.ts';
 import type { Runbook } from '../core/runbook/model.ts';
 import {
-  appendRunEvents,
   findRunbook,
-  insertTimers,
   loadRunRows,
+  newStepWrites,
+  writeBatch,
   runbookDefinition,
   runFromRow,
   saveRun,
   type Tx,
 } from '../store/index.ts';
 import type { EngineDeps } from './deps.ts';
+import { runSignals } from './run-signals.ts';
 import { performEffects, type EffectSink } from './effects.ts';
 
 export interface QueuedEvent {
@@ -90,7 +91,7 @@ export async function applyEvents(
       if (item.created) states.set(item.runId, before);
       continue;
     }
-    await saveRun(tx.db, deps.store.dialect, stored ? before : undefined, outcome.run, outcome.changed, now);
+    await saveRun(tx.db, stored ? before : undefined, outcome.run, outcome.changed, now, sink.steps);
     states.set(item.runId, outcome.run);
     for (const key of outcome.changed) {
       const s = outcome.run.steps.get(key)!;
@@ -99,21 +100,25 @@ export async function applyEvents(
     await performEffects(tx, deps, outcome.run, outcome.effects, sink, now);
     queue.push(...sink.followUps.splice(0));
   }
-  if (!deferred) await flushSink(tx, sink, now);
+  if (!deferred) await flushSink(tx, deps, sink, now);
   return { outcomes };
 }
 
-export const newSink = (): EffectSink => ({ events: [], timers: [], followUps: [], ready: new Map() });
+export const newSink = (): EffectSink => ({
+  steps: newStepWrites(),
+  events: [],
+  timers: [],
+  followUps: [],
+  ready: new Map(),
+});
 
 /** Write what a transaction's transitions accumulated, and say who should wake after commit. */
-export async function flushSink(tx: Tx, sink: EffectSink, now: number): Promise<void> {
-  await appendRunEvents(tx.db, sink.events, now);
-  await insertTimers(tx.db, sink.timers, now);
-  for (const site of new Set(sink.ready.values())) tx.notify('steps-ready', site);
-  if (sink.timers.length > 0) {
-    const soonest = Math.min(...sink.timers.map((t) => t.dueAt));
-    tx.notify('timers', String(soonest));
-  }
+export async function flushSink(tx: Tx, deps: EngineDeps, sink: EffectSink, now: number): Promise<void> {
   const runs = new Set(sink.events.map((e) => e.runId));
-  for (const runId of runs) tx.notify('run-events', runId);
+  const soonest = sink.timers.length > 0 ? Math.min(...sink.timers.map((t) => t.dueAt)) : undefined;
+  await writeBatch(tx.db, deps.store.dialect, sink, now);
+  for (const site of new Set(sink.ready.values())) tx.notify('steps-ready', site);
+  sink.ready.clear();
+  if (soonest !== undefined && soonest <= now + 1_000) tx.notify('timers', String(soonest));
+  if (runs.size > 0) tx.afterCommit(() => runs.forEach((r) => runSignals.changed(r)));
 }

@@ -10,6 +10,7 @@ import {
   releaseConcurrency,
   runbookDefinition,
   type NewRunEvent,
+  type StepWrites,
   type NewTimer,
   type Tx,
 } from '../store/index.ts';
@@ -19,6 +20,7 @@ import { newRunState } from './new-run.ts';
 
 /** What effects accumulate for the end of the transaction. */
 export interface EffectSink {
+  steps: StepWrites;
   events: NewRunEvent[];
   timers: NewTimer[];
   followUps: QueuedEvent[];

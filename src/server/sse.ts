@@ -5,11 +5,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorMessage } from '../core/errors.ts';
 import type { ServerContext } from './context.ts';
+import { runSignals } from '../engine/run-signals.ts';
 
 /** A comment line this often keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
-/** Poll as well as listen: a notification can be lost while a listener reconnects. */
-const POLL_MS = 2_000;
+/**
+ * Poll as well as listen: changes made by other replicas are not signalled (a notification per
+ * transition would cost every transition a statement), and a notification can be lost while a
+ * listener reconnects. 1 s keeps a console live enough at one cheap query a second per stream.
+ */
+const POLL_MS = 1_000;
 
 export async function streamRows<Row extends { id: number }>(
   ctx: ServerContext,
@@ -43,9 +48,16 @@ export async function streamRows<Row extends { id: number }>(
   req.raw.on('close', end);
   ctx.shutdown.addEventListener('abort', end, { once: true });
   if (ctx.shutdown.aborted) closed = true;
-  const stop = await ctx.store.listen(o.channel, (payload) => {
+  const stopStore = await ctx.store.listen(o.channel, (payload) => {
     if (payload === o.runId) wake?.();
   });
+  const stopLocal = runSignals.subscribe((runId) => {
+    if (runId === o.runId) wake?.();
+  });
+  const stop = async () => {
+    stopLocal();
+    await stopStore();
+  };
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   try {
     while (!closed) {

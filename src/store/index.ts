@@ -20,3 +20,4 @@ export * from './step-logs.ts';
 export * from './sites.ts';
 export * from './agents.ts';
 export * from './known-hosts.ts';
+export * from './batch-write.ts';

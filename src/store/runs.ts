@@ -171,19 +171,29 @@ function runFields(run: RunState): string {
   return JSON.stringify(rest);
 }
 
+/** Step rows a transaction's transitions changed, written together by `writeBatch`. */
+export interface StepWrites {
+  /** By `run/key`: a step changed twice in one transaction is written once, as it ended. */
+  inserts: Map<string, StepRow>;
+  /** By `run/key`, with the status and attempt the step had in the store. */
+  updates: Map<string, { row: StepRow; oldStatus: string; oldAttempt: number }>;
+}
+
+export const newStepWrites = (): StepWrites => ({ inserts: new Map(), updates: new Map() });
+
 /**
- * Write back what a transition changed: the run row when it changed, and each changed step
- * (insert when new). A step update is conditioned on the status and attempt it was loaded with,
- * so a claim that raced this transition makes it fail with a conflict and the store runs it
- * again on fresh state.
+ * Write back what a transition changed: the run row now (when it changed), and each changed step
+ * into `writes` (insert when new). A step update is conditioned on the status and attempt it was
+ * loaded with, so a claim that raced this transition makes `writeBatch` fail with a conflict and
+ * the store runs the transaction again on fresh state.
  */
 export async function saveRun(
   db: Db,
-  dialect: DialectAdapter,
   before: RunState | undefined,
   after: RunState,
   changed: Iterable<string>,
   now: number,
+  writes: StepWrites,
 ): Promise<void> {
   if (!before) {
     await db.insertInto('runs').values(runToRow(after, now)).execute();
@@ -191,92 +201,14 @@ export async function saveRun(
     const { id: _id, ...row } = runToRow(after, now);
     await db.updateTable('runs').set(row).where('id', '=', after.id).execute();
   }
-  const inserts: StepRow[] = [];
-  const updates: { row: StepRow; oldStatus: string; oldAttempt: number }[] = [];
   for (const key of changed) {
     const row = stepToRow(after.id, after.steps.get(key)!, now);
+    const id = `${after.id}/${key}`;
+    const pending = writes.updates.get(id);
     const old = before?.steps.get(key);
-    if (old) updates.push({ row, oldStatus: old.status, oldAttempt: old.attempt });
-    else inserts.push(row);
-  }
-  if (dialect.batchStatements) await updateStepsInOneTrip(db, after.id, updates);
-  else {
-    for (const u of updates) {
-      const { run_id: _r, key, ...fields } = u.row;
-      const res = await db
-        .updateTable('steps')
-        .set(fields)
-        .where('run_id', '=', after.id)
-        .where('key', '=', key)
-        .where('status', '=', u.oldStatus)
-        .where('attempt', '=', u.oldAttempt)
-        .executeTakeFirst();
-      if (res.numUpdatedRows === 0n) throw conflict(after.id, key);
-    }
-  }
-  // 32 columns a row: stay well inside every dialect's bind-parameter limit.
-  for (let i = 0; i < inserts.length; i += 500)
-    await db
-      .insertInto('steps')
-      .values(inserts.slice(i, i + 500))
-      .execute();
-}
-
-const conflict = (runId: string, key: string) =>
-  new TandemError('conflict', `step ${key} of run ${runId} changed while it was being updated`, {
-    retryable: true,
-  });
-
-/** Columns a transition may change, with their PostgreSQL types, for the batched update. */
-const STEP_COLUMNS: [keyof StepRow, string][] = [
-  ['status', 'text'],
-  ['attempt', 'integer'],
-  ['max_attempts', 'integer'],
-  ['concurrency_key', 'text'],
-  ['action', 'text'],
-  ['site', 'text'],
-  ['labels', 'text'],
-  ['available_at', 'bigint'],
-  ['lease_token', 'text'],
-  ['lease_expires_at', 'bigint'],
-  ['agent', 'text'],
-  ['outputs', 'text'],
-  ['result', 'text'],
-  ['error', 'text'],
-  ['completed_seq', 'integer'],
-  ['child_run_id', 'text'],
-  ['task_id', 'text'],
-  ['cancel_requested', 'integer'],
-  ['started_at', 'bigint'],
-  ['finished_at', 'bigint'],
-  ['updated_at', 'bigint'],
-];
-
-/** PostgreSQL: every changed step in one conditional UPDATE; fewer rows than asked is a conflict. */
-async function updateStepsInOneTrip(
-  db: Db,
-  runId: string,
-  updates: { row: StepRow; oldStatus: string; oldAttempt: number }[],
-): Promise<void> {
-  if (updates.length === 0) return;
-  const payload = JSON.stringify(
-    updates.map((u) => ({ ...u.row, old_status: u.oldStatus, old_attempt: u.oldAttempt })),
-  );
-  const cols = STEP_COLUMNS.map(([c]) => sql.id(c));
-  const vals = STEP_COLUMNS.map(([c]) => sql.ref(`v.${c}`));
-  const defs = sql.raw(
-    ['key text', 'old_status text', 'old_attempt integer', ...STEP_COLUMNS.map(([c, t]) => `${c} ${t}`)].join(
-      ', ',
-    ),
-  );
-  const res = await sql<{ key: string }>`
-    update steps as s set (${sql.join(cols)}) = (${sql.join(vals)})
-    from jsonb_to_recordset(${payload}::jsonb) as v(${defs})
-    where s.run_id = ${runId} and s.key = v.key and s.status = v.old_status and s.attempt = v.old_attempt
-    returning s.key`.execute(db);
-  if (res.rows.length !== updates.length) {
-    const done = new Set(res.rows.map((r) => r.key));
-    throw conflict(runId, updates.find((u) => !done.has(u.row.key))?.row.key ?? '?');
+    if (writes.inserts.has(id) || !old) writes.inserts.set(id, row);
+    else if (pending) pending.row = row;
+    else writes.updates.set(id, { row, oldStatus: old.status, oldAttempt: old.attempt });
   }
 }
 

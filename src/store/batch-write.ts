@@ -1,0 +1,154 @@
+/**
+ * The writes a transaction's transitions accumulate — step inserts and conditional step updates,
+ * run events, timers — made together before commit. On PostgreSQL they go as one statement of
+ * data-modifying CTEs (one round trip, whatever the batch); on SQLite, in-process, as plain
+ * statements.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { TandemError } from '../core/errors.ts';
+import type { DialectAdapter } from './dialect.ts';
+import { appendRunEvents, type NewRunEvent } from './run-events.ts';
+import type { StepWrites } from './runs.ts';
+import type { Database, StepRow } from './tables.ts';
+import { insertTimers, type NewTimer } from './timers.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface Batch {
+  steps: StepWrites;
+  events: NewRunEvent[];
+  timers: NewTimer[];
+}
+
+const conflict = (runId: string, key: string) =>
+  new TandemError('conflict', `step ${key} of run ${runId} changed while it was being updated`, {
+    retryable: true,
+  });
+
+/** Write the batch and empty it. Throws a retryable conflict when a step changed meanwhile. */
+export async function writeBatch(db: Db, dialect: DialectAdapter, b: Batch, now: number): Promise<void> {
+  const inserts = [...b.steps.inserts.values()];
+  const updates = [...b.steps.updates.values()];
+  const events = b.events.splice(0);
+  const timers = b.timers.splice(0);
+  b.steps.inserts.clear();
+  b.steps.updates.clear();
+  if (dialect.batchStatements) return writeInOneStatement(db, inserts, updates, events, timers, now);
+  for (const u of updates) {
+    const { run_id: runId, key, ...fields } = u.row;
+    const res = await db
+      .updateTable('steps')
+      .set(fields)
+      .where('run_id', '=', runId)
+      .where('key', '=', key)
+      .where('status', '=', u.oldStatus)
+      .where('attempt', '=', u.oldAttempt)
+      .executeTakeFirst();
+    if (res.numUpdatedRows === 0n) throw conflict(runId, key);
+  }
+  // 32 columns a row: stay well inside SQLite's bind-parameter limit.
+  for (let i = 0; i < inserts.length; i += 500)
+    await db
+      .insertInto('steps')
+      .values(inserts.slice(i, i + 500))
+      .execute();
+  await appendRunEvents(db, events, now);
+  await insertTimers(db, timers, now);
+}
+
+/** Step columns a transition may change, with their PostgreSQL types. */
+const STEP_COLUMNS: [keyof StepRow, string][] = [
+  ['status', 'text'],
+  ['attempt', 'integer'],
+  ['max_attempts', 'integer'],
+  ['concurrency_key', 'text'],
+  ['action', 'text'],
+  ['site', 'text'],
+  ['labels', 'text'],
+  ['available_at', 'bigint'],
+  ['lease_token', 'text'],
+  ['lease_expires_at', 'bigint'],
+  ['agent', 'text'],
+  ['outputs', 'text'],
+  ['result', 'text'],
+  ['error', 'text'],
+  ['completed_seq', 'integer'],
+  ['child_run_id', 'text'],
+  ['task_id', 'text'],
+  ['cancel_requested', 'integer'],
+  ['started_at', 'bigint'],
+  ['finished_at', 'bigint'],
+  ['updated_at', 'bigint'],
+];
+
+const EVENT_COLUMNS =
+  'run_id text, type text, step_key text, attempt integer, actor text, data text, created_at bigint';
+const TIMER_COLUMNS =
+  'run_id text, step_key text, kind text, attempt integer, data text, due_at bigint, created_at bigint';
+
+async function writeInOneStatement(
+  db: Db,
+  inserts: StepRow[],
+  updates: { row: StepRow; oldStatus: string; oldAttempt: number }[],
+  events: NewRunEvent[],
+  timers: NewTimer[],
+  now: number,
+): Promise<void> {
+  if (inserts.length + updates.length + events.length + timers.length === 0) return;
+  const updateRows = JSON.stringify(
+    updates.map((u) => ({ ...u.row, old_status: u.oldStatus, old_attempt: u.oldAttempt })),
+  );
+  const cols = STEP_COLUMNS.map(([c]) => sql.id(c));
+  const vals = STEP_COLUMNS.map(([c]) => sql.ref(`v.${c}`));
+  const defs = sql.raw(
+    [
+      'run_id text',
+      'key text',
+      'old_status text',
+      'old_attempt integer',
+      ...STEP_COLUMNS.map(([c, t]) => `${c} ${t}`),
+    ].join(', '),
+  );
+  const eventRows = JSON.stringify(
+    events.map((e) => ({
+      run_id: e.runId,
+      type: e.type,
+      step_key: e.stepKey ?? null,
+      attempt: e.attempt ?? null,
+      actor: e.actor ?? null,
+      data: e.data === undefined || e.data === null ? null : JSON.stringify(e.data),
+      created_at: now,
+    })),
+  );
+  const timerRows = JSON.stringify(
+    timers.map((t) => ({
+      run_id: t.runId,
+      step_key: t.stepKey,
+      kind: t.kind,
+      attempt: t.attempt,
+      data: t.data === undefined ? null : JSON.stringify(t.data),
+      due_at: t.dueAt,
+      created_at: now,
+    })),
+  );
+  const res = await sql<{ updated: number }>`
+    with ins as (
+      insert into steps select * from jsonb_populate_recordset(null::steps, ${JSON.stringify(inserts)}::jsonb)
+    ), upd as (
+      update steps as s set (${sql.join(cols)}) = (${sql.join(vals)})
+      from jsonb_to_recordset(${updateRows}::jsonb) as v(${defs})
+      where s.run_id = v.run_id and s.key = v.key and s.status = v.old_status and s.attempt = v.old_attempt
+      returning 1
+    ), ev as (
+      insert into run_events (run_id, type, step_key, attempt, actor, data, created_at)
+      select * from jsonb_to_recordset(${eventRows}::jsonb) as e(${sql.raw(EVENT_COLUMNS)})
+    ), tm as (
+      insert into timers (run_id, step_key, kind, attempt, data, due_at, created_at)
+      select * from jsonb_to_recordset(${timerRows}::jsonb) as t(${sql.raw(TIMER_COLUMNS)})
+    )
+    select (select count(*) from upd)::int as updated`.execute(db);
+  if (res.rows[0]!.updated !== updates.length) {
+    const first = updates[0]!.row;
+    throw conflict(first.run_id, updates.length === 1 ? first.key : `one of ${updates.length} steps`);
+  }
+}
