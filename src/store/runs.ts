@@ -1,6 +1,5 @@
 /** Runs and their steps: loading a run's state and writing a transition's changes back. */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { TandemError } from '../core/errors.ts';
 import type {
   Action,
   Outcome,
