@@ -20,6 +20,7 @@ import {
 import { applyEvents, flushSink, newSink } from './apply.ts';
 import type { EffectSink } from './effects.ts';
 import { prepareClaimed } from './claim-prepare.ts';
+import { handOff } from './hand-off.ts';
 import type { ReadySignal } from './ready-signal.ts';
 import type { EngineDeps } from './deps.ts';
 
@@ -120,7 +121,13 @@ export class AgentService {
         sink,
       );
     }
-    for (const c of prepared.ready) {
+    this.recordStarts(sink, agent, prepared.ready, now);
+    return prepared.ready;
+  }
+
+  /** The `step.started` event of each claim, and the server's own timeout for attempts that have one. */
+  private recordStarts(sink: EffectSink, agent: ClaimingAgent, claimed: ClaimedStep[], now: number): void {
+    for (const c of claimed) {
       // Claimed in the transaction that made it ready: nobody else needs waking for it.
       sink.ready.delete(`${c.runId}/${c.key}`);
       sink.events.push({
@@ -141,7 +148,6 @@ export class AgentService {
         dueAt: now + timeout + grace + TIMEOUT_BACKSTOP_MS,
       });
     }
-    return prepared.ready;
   }
 
   /** Extend the leases the agent holds; answers the ones it lost, whose processes it must stop. */
@@ -194,10 +200,19 @@ export class AgentService {
         else if (o.refused !== undefined) verdicts.set(r, { accepted: false, reason: o.refused });
         else verdicts.set(r, { accepted: true });
       });
-      // The steps these results made ready must be in the table before the claim looks for them.
-      if (claimMore > 0) await writeBatch(tx.db, this.deps.store.dialect, sink, this.deps.clock());
-      const claimed = claimMore > 0 ? await this.claimIn(tx, agent, claimMore, sink) : [];
-      await flushSink(tx, this.deps, sink, this.deps.clock());
+      const now = this.deps.clock();
+      let claimed: ClaimedStep[] = [];
+      if (claimMore > 0) {
+        const token = randomToken(16);
+        claimed = handOff(sink, agent, claimMore, { token, now, leaseMs: this.deps.leaseMs });
+        this.recordStarts(sink, agent, claimed, now);
+        // Nothing handed over: look for other ready steps (after writing the ones just made).
+        if (claimed.length === 0) {
+          await writeBatch(tx.db, this.deps.store.dialect, sink, now);
+          claimed = await this.claimIn(tx, agent, claimMore, sink);
+        }
+      }
+      await flushSink(tx, this.deps, sink, now);
       return {
         accepted: results.map((r) => ({
           runId: r.runId,

@@ -1,0 +1,60 @@
+import { expect, it } from 'vitest';
+import { describeEachStore } from '../support/stores.ts';
+import { startTestEngine, yamlRunbook } from '../support/engine.ts';
+
+const agent = { id: 'agent-a', site: 'local', labels: [] };
+
+describeEachStore('claims and hand-off', (ctx) => {
+  it('a result that makes the next step ready hands it to the same agent in the same transaction', async () => {
+    const t = await startTestEngine(ctx().store, { agent: false });
+    try {
+      await t.engine.applyRunbook(
+        yamlRunbook(
+          'chain3',
+          '  steps:\n    - id: a\n      shell: "true"\n    - id: b\n      needs: [a]\n      shell: "true"\n',
+        ),
+        null,
+      );
+      const { id } = await t.engine.startRun({ runbook: 'chain3', actor: null });
+      const [first] = await t.agents.claim(agent, 5);
+      expect(first).toMatchObject({ runId: id, key: 'a', attempt: 1 });
+      const res = await t.agents.complete(agent, [{ ...first!, result: { ok: true } }], 5);
+      expect(res.accepted[0]!.accepted).toBe(true);
+      expect(res.claimed.map((c) => [c.key, c.attempt])).toEqual([['b', 1]]);
+      const run = await t.engine.getRun(id);
+      expect(run!.steps.get('b')).toMatchObject({
+        status: 'running',
+        agent: 'agent-a',
+        leaseToken: res.claimed[0]!.leaseToken,
+      });
+      // Nobody else can take it, and its result is accepted once.
+      expect(await t.agents.claim({ ...agent, id: 'agent-b' }, 5)).toEqual([]);
+      const done = await t.agents.complete(agent, [{ ...res.claimed[0]!, result: { ok: true } }], 5);
+      expect(done.accepted[0]!.accepted).toBe(true);
+      expect((await t.waitFor(id)).status).toBe('succeeded');
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('a step is handed only to an agent of its site with its labels', async () => {
+    const t = await startTestEngine(ctx().store, { agent: false });
+    try {
+      await t.engine.applyRunbook(
+        yamlRunbook(
+          'routed',
+          '  steps:\n    - id: a\n      shell: "true"\n    - id: b\n      needs: [a]\n      runs_on: { labels: [gpu] }\n      shell: "true"\n',
+        ),
+        null,
+      );
+      const { id } = await t.engine.startRun({ runbook: 'routed', actor: null });
+      const [first] = await t.agents.claim(agent, 5);
+      const res = await t.agents.complete(agent, [{ ...first!, result: { ok: true } }], 5);
+      expect(res.claimed).toEqual([]);
+      const [b] = await t.agents.claim({ id: 'gpu-agent', site: 'local', labels: ['gpu'] }, 5);
+      expect(b).toMatchObject({ runId: id, key: 'b' });
+    } finally {
+      await t.stop();
+    }
+  });
+});
