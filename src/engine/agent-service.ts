@@ -10,6 +10,7 @@ import {
   claimReadySteps,
   extendLeases,
   touchAgent,
+  trimStepLogs,
   writeBatch,
   type ClaimedStep,
   type ClaimingAgent,
@@ -23,6 +24,9 @@ import { prepareClaimed } from './claim-prepare.ts';
 import { handOff } from './hand-off.ts';
 import type { ReadySignal } from './ready-signal.ts';
 import type { EngineDeps } from './deps.ts';
+
+/** Log kept per attempt: 10 MiB, the tail (override with TANDEM_STEP_LOG_LIMIT, in bytes). */
+export const STEP_LOG_LIMIT = Number(process.env.TANDEM_STEP_LOG_LIMIT) || 10 * 1024 * 1024;
 
 /** Slack past an action's own timeout before the server fails the attempt itself. */
 const TIMEOUT_BACKSTOP_MS = 5_000;
@@ -90,6 +94,8 @@ export class AgentService {
     }
     const kept = chunks.filter((c) => owned.has(`${c.runId}\u0000${c.key}`));
     await appendStepLogs(this.deps.store, kept, this.deps.clock());
+    const attempts = new Map(kept.map((c) => [`${c.runId}\u0000${c.key}\u0000${c.attempt}`, c]));
+    for (const c of attempts.values()) await trimStepLogs(this.deps.store.db, c, STEP_LOG_LIMIT);
     return chunks.length - kept.length;
   }
 
