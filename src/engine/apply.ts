@@ -20,6 +20,7 @@ import {
 } from '../store/index.ts';
 import type { EngineDeps } from './deps.ts';
 import { runSignals } from './run-signals.ts';
+import { readyHere } from './ready-signal.ts';
 import { performEffects, type EffectSink } from './effects.ts';
 
 export interface QueuedEvent {
@@ -117,7 +118,10 @@ export async function flushSink(tx: Tx, deps: EngineDeps, sink: EffectSink, now:
   const runs = new Set(sink.events.map((e) => e.runId));
   const soonest = sink.timers.length > 0 ? Math.min(...sink.timers.map((t) => t.dueAt)) : undefined;
   await writeBatch(tx.db, deps.store.dialect, sink, now);
-  for (const site of new Set(sink.ready.values())) tx.notify('steps-ready', site);
+  const sites = new Set(sink.ready.values());
+  // Other replicas hear it from the database; this process's agents at once after commit.
+  for (const site of sites) tx.notify('steps-ready', site);
+  if (sites.size > 0) tx.afterCommit(() => sites.forEach(readyHere));
   sink.ready.clear();
   if (soonest !== undefined && soonest <= now + 1_000) tx.notify('timers', String(soonest));
   if (runs.size > 0) tx.afterCommit(() => runs.forEach((r) => runSignals.changed(r)));

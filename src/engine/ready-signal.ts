@@ -2,7 +2,17 @@
  * Wake-ups for claims that wait: one listener on the store's `steps-ready` channel per process,
  * fanned out to the claims waiting for that site (embedded agents and HTTP long-polls alike).
  */
+import { EventEmitter } from 'node:events';
 import type { Store } from '../store/index.ts';
+
+/** Sites whose steps this process made ready: its own waiters wake without the database's help. */
+const local = new EventEmitter();
+local.setMaxListeners(0);
+
+/** Tell this process's waiting claims that `site` has ready steps (after the commit). */
+export function readyHere(site: string): void {
+  local.emit('ready', site);
+}
 
 export class ReadySignal {
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -10,7 +20,13 @@ export class ReadySignal {
 
   static async open(store: Store): Promise<ReadySignal> {
     const signal = new ReadySignal();
-    signal.stop = await store.listen('steps-ready', (site) => signal.fire(site));
+    const onLocal = (site: string) => signal.fire(site);
+    local.on('ready', onLocal);
+    const stopStore = await store.listen('steps-ready', onLocal);
+    signal.stop = async () => {
+      local.off('ready', onLocal);
+      await stopStore();
+    };
     return signal;
   }
 
