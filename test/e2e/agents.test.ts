@@ -3,12 +3,24 @@
  * site, fail-over when an agent dies, fencing of a frozen agent, and store-and-forward across a
  * server restart.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAgentProcess, type AgentProcess } from '../support/agent-process.ts';
-import { client, freePort, startServerProcess, type ServerProcess } from '../support/server-process.ts';
+import {
+  client,
+  freePort,
+  startServerProcess,
+  TEST_TOKEN,
+  type ServerProcess,
+} from '../support/server-process.ts';
+
+const exec = promisify(execFile);
 
 type Api = ReturnType<typeof client>;
 let cleanup: (() => Promise<void>)[] = [];
@@ -379,4 +391,144 @@ spec:
       }
     },
   );
+
+  it(
+    'over TLS with a private CA, an agent enrolls and runs steps; SIGTERM drains it',
+    { timeout: 60_000 },
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tandem-tls-'));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      const ssl = (args: string[]) => exec('openssl', args, { cwd: dir });
+      await ssl([
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.pem',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=Test CA',
+      ]);
+      await ssl([
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'server.key',
+        '-out',
+        'server.csr',
+        '-subj',
+        '/CN=127.0.0.1',
+      ]);
+      await writeFile(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\n');
+      await ssl([
+        'x509',
+        '-req',
+        '-in',
+        'server.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'server.pem',
+        '-days',
+        '1',
+        '-extfile',
+        'ext',
+      ]);
+      const tls = { cert: join(dir, 'server.pem'), key: join(dir, 'server.key'), ca: join(dir, 'ca.pem') };
+      const server = await startServerProcess({ port: await freePort(), dataDir: join(dir, 'data'), tls });
+      cleanup.push(() => server.kill('SIGKILL'));
+      const api = tlsClient(server.url, tls.ca);
+      expect((await api('POST', '/api/v1/sites', { name: 'edge-1', kind: 'edge' })).status).toBe(201);
+      const token = (await api('POST', '/api/v1/agents/enrollment-tokens', { site: 'edge-1' })).body
+        .token as string;
+      // Without the CA the agent refuses the server's certificate.
+      const blind = startAgentProcess({
+        server: server.url,
+        token,
+        name: 'blind',
+        stateDir: join(dir, 'blind'),
+      });
+      cleanup.push(() => blind.kill('SIGKILL'));
+      await until('the agent without the CA to give up', async () =>
+        blind.child.exitCode !== null ? true : undefined,
+      );
+      expect(blind.output()).toMatch(/certificate/i);
+      const agent = startAgentProcess({
+        server: server.url,
+        token,
+        name: 'tls-1',
+        stateDir: join(dir, 'tls-1'),
+        caFile: tls.ca,
+      });
+      cleanup.push(() => agent.kill('SIGKILL'));
+      expect(
+        (
+          await api(
+            'POST',
+            '/api/v1/runbooks',
+            `apiVersion: tandem/v1
+kind: Runbook
+metadata: { name: edge-work }
+spec:
+  steps:
+    - id: work
+      runs_on: { site: edge-1 }
+      shell: sleep 1; echo "done=yes" >> "$TANDEM_OUTPUTS"
+`,
+            'application/yaml',
+          )
+        ).status,
+      ).toBe(201);
+      const { id } = (await api('POST', '/api/v1/runs', { runbook: 'edge-work' })).body;
+      await until('the step to start on the agent', async () => {
+        const run = (await api('GET', `/api/v1/runs/${id as string}`)).body;
+        return stepOf(run, 'work').status === 'running' ? true : undefined;
+      });
+      agent.child.kill('SIGTERM');
+      await until('the agent to drain and exit', async () =>
+        agent.child.exitCode !== null ? true : undefined,
+      );
+      expect(agent.child.exitCode).toBe(0);
+      const run = (await api('GET', `/api/v1/runs/${id as string}`)).body;
+      expect(run.status).toBe('succeeded');
+      expect(stepOf(run, 'work').outputs).toEqual({ done: 'yes' });
+    },
+  );
 });
+
+function tlsClient(url: string, caFile: string) {
+  const ca = readFileSync(caFile);
+  return (method: string, path: string, body?: unknown, type = 'application/json') =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field
+    new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const req = httpsRequest(
+        `${url}${path}`,
+        {
+          method,
+          ca,
+          headers: {
+            authorization: `Bearer ${TEST_TOKEN}`,
+            ...(payload === undefined ? {} : { 'content-type': type }),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+}

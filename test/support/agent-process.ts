@@ -16,12 +16,14 @@ export function startAgentProcess(o: {
   stateDir: string;
   capacity?: number;
   env?: Record<string, string>;
+  caFile?: string;
 }): AgentProcess {
   let out = '';
   const args = [BIN, 'agent', '--server', o.server, '--name', o.name, '--state-dir', o.stateDir];
   if (o.token) args.push('--token', o.token);
   for (const l of o.labels ?? []) args.push('--label', l);
   args.push('--capacity', String(o.capacity ?? 2));
+  if (o.caFile) args.push('--ca-file', o.caFile);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, TANDEM_LOG_LEVEL: 'info', TANDEM_AGENT_HEARTBEAT_MS: '300', ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,7 @@
 /** `tandem server` as a real child process, for tests that kill and restart it. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { get } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -29,10 +31,14 @@ export async function startServerProcess(o: {
   port: number;
   dataDir: string;
   env?: Record<string, string>;
+  /** Serve HTTPS with these PEM files; health is then checked trusting `ca`. */
+  tls?: { cert: string; key: string; ca: string };
 }): Promise<ServerProcess> {
-  const url = `http://127.0.0.1:${o.port}`;
+  const url = `${o.tls ? 'https' : 'http'}://127.0.0.1:${o.port}`;
   let out = '';
-  const child = spawn(process.execPath, [BIN, 'server', '--port', String(o.port), '--data', o.dataDir], {
+  const args = [BIN, 'server', '--port', String(o.port), '--data', o.dataDir];
+  if (o.tls) args.push('--tls-cert', o.tls.cert, '--tls-key', o.tls.key);
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, TANDEM_ADMIN_TOKEN: TEST_TOKEN, TANDEM_LOG_LEVEL: 'warn', ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -43,8 +49,7 @@ export async function startServerProcess(o: {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${out}`);
     try {
-      const res = await fetch(`${url}/api/v1/health`);
-      if (res.ok) break;
+      if (o.tls ? await healthyTls(url, o.tls.ca) : (await fetch(`${url}/api/v1/health`)).ok) break;
     } catch {
       // not listening yet
     }
@@ -77,4 +82,13 @@ export function client(url: string, token = TEST_TOKEN) {
     const json: any = text ? JSON.parse(text) : {};
     return { status: res.status, body: json };
   };
+}
+
+function healthyTls(url: string, caFile: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    get(`${url}/api/v1/health`, { ca: readFileSync(caFile) }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    }).on('error', reject);
+  });
 }
