@@ -7,6 +7,7 @@ import type { StepResult } from '../core/engine/index.ts';
 import { randomToken } from '../store/ids.ts';
 import {
   appendStepLogs,
+  claimInOneStatement,
   claimReadySteps,
   extendLeases,
   touchAgent,
@@ -47,6 +48,7 @@ export class AgentService {
 
   async claim(agent: ClaimingAgent, max: number): Promise<ClaimedStep[]> {
     if (max <= 0) return [];
+    if (this.deps.store.dialect.batchStatements) return this.claimInOneTrip(agent, max);
     return this.deps.store.transaction(async (tx) => {
       const sink = newSink();
       const claimed = await this.claimIn(tx, agent, max, sink);
@@ -99,6 +101,48 @@ export class AgentService {
     return chunks.length - kept.length;
   }
 
+  /**
+   * PostgreSQL: the claim, its events and timers in one autocommit statement; the few steps that
+   * need claim-time preparation (secrets, host keys) get it in a transaction afterwards.
+   */
+  private async claimInOneTrip(agent: ClaimingAgent, max: number): Promise<ClaimedStep[]> {
+    const claimed = await claimInOneStatement(this.deps.store.db, {
+      agent,
+      max,
+      now: this.deps.clock(),
+      leaseMs: this.deps.leaseMs,
+      leaseToken: randomToken(16),
+      timeoutSlackMs: TIMEOUT_BACKSTOP_MS,
+    });
+    const needs = (c: ClaimedStep) =>
+      c.action.secretNonce !== undefined || c.action.kind === 'ssh' || c.action.kind === 'ansible';
+    if (!claimed.some(needs)) return claimed;
+    return this.deps.store.transaction(async (tx) => {
+      const prepared = await prepareClaimed(tx, agent.site, claimed, this.deps.masterKey);
+      if (prepared.failed.length > 0) await this.failClaims(tx, prepared.failed);
+      return prepared.ready;
+    });
+  }
+
+  /** Steps that cannot run at this agent (a secret not set for its site): they fail, saying why. */
+  private async failClaims(tx: Tx, failed: { step: ClaimedStep; error: string }[], sink?: EffectSink) {
+    await applyEvents(
+      tx,
+      this.deps,
+      failed.map(({ step, error }) => ({
+        runId: step.runId,
+        event: {
+          type: 'step.result',
+          key: step.key,
+          attempt: step.attempt,
+          leaseToken: step.leaseToken,
+          result: { ok: false, error, retryable: false },
+        },
+      })),
+      sink,
+    );
+  }
+
   /** Claim in `tx`; the claim's events and timers go to `sink`, flushed by the caller. */
   private async claimIn(tx: Tx, agent: ClaimingAgent, max: number, sink: EffectSink): Promise<ClaimedStep[]> {
     const now = this.deps.clock();
@@ -110,23 +154,7 @@ export class AgentService {
       leaseToken: randomToken(16),
     });
     const prepared = await prepareClaimed(tx, agent.site, claimed, this.deps.masterKey);
-    if (prepared.failed.length > 0) {
-      await applyEvents(
-        tx,
-        this.deps,
-        prepared.failed.map(({ step, error }) => ({
-          runId: step.runId,
-          event: {
-            type: 'step.result',
-            key: step.key,
-            attempt: step.attempt,
-            leaseToken: step.leaseToken,
-            result: { ok: false, error, retryable: false },
-          },
-        })),
-        sink,
-      );
-    }
+    if (prepared.failed.length > 0) await this.failClaims(tx, prepared.failed, sink);
     this.recordStarts(sink, agent, prepared.ready, now);
     return prepared.ready;
   }

@@ -92,7 +92,7 @@ export async function applyEvents(
       if (item.created) states.set(item.runId, before);
       continue;
     }
-    await saveRun(tx.db, stored ? before : undefined, outcome.run, outcome.changed, now, sink.steps);
+    saveRun(stored ? before : undefined, outcome.run, outcome.changed, now, sink.steps);
     states.set(item.runId, outcome.run);
     for (const key of outcome.changed) {
       const s = outcome.run.steps.get(key)!;
@@ -117,12 +117,12 @@ export const newSink = (): EffectSink => ({
 export async function flushSink(tx: Tx, deps: EngineDeps, sink: EffectSink, now: number): Promise<void> {
   const runs = new Set(sink.events.map((e) => e.runId));
   const soonest = sink.timers.length > 0 ? Math.min(...sink.timers.map((t) => t.dueAt)) : undefined;
-  await writeBatch(tx.db, deps.store.dialect, sink, now);
   const sites = new Set(sink.ready.values());
   // Other replicas hear it from the database; this process's agents at once after commit.
   for (const site of sites) tx.notify('steps-ready', site);
   if (sites.size > 0) tx.afterCommit(() => sites.forEach(readyHere));
   sink.ready.clear();
   if (soonest !== undefined && soonest <= now + 1_000) tx.notify('timers', String(soonest));
+  await writeBatch(tx.db, deps.store.dialect, sink, now, tx.takeNotifications());
   if (runs.size > 0) tx.afterCommit(() => runs.forEach((r) => runSignals.changed(r)));
 }

@@ -9,7 +9,8 @@ import { TandemError } from '../core/errors.ts';
 import type { DialectAdapter } from './dialect.ts';
 import { appendRunEvents, type NewRunEvent } from './run-events.ts';
 import type { StepWrites } from './runs.ts';
-import type { Database, StepRow } from './tables.ts';
+import type { PendingNotification } from './store.ts';
+import type { Database, RunRow, StepRow } from './tables.ts';
 import { insertTimers, type NewTimer } from './timers.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -25,15 +26,34 @@ const conflict = (runId: string, key: string) =>
     retryable: true,
   });
 
-/** Write the batch and empty it. Throws a retryable conflict when a step changed meanwhile. */
-export async function writeBatch(db: Db, dialect: DialectAdapter, b: Batch, now: number): Promise<void> {
+/**
+ * Write the batch and empty it. Throws a retryable conflict when a step changed meanwhile.
+ * `notes`, taken from the transaction (PostgreSQL), are sent by the same statement.
+ */
+export async function writeBatch(
+  db: Db,
+  dialect: DialectAdapter,
+  b: Batch,
+  now: number,
+  notes: PendingNotification[] = [],
+): Promise<void> {
+  const runs = [...b.steps.runs.values()];
+  b.steps.runs.clear();
   const inserts = [...b.steps.inserts.values()];
   const updates = [...b.steps.updates.values()];
   const events = b.events.splice(0);
   const timers = b.timers.splice(0);
   b.steps.inserts.clear();
   b.steps.updates.clear();
-  if (dialect.batchStatements) return writeInOneStatement(db, inserts, updates, events, timers, now);
+  if (dialect.batchStatements)
+    return writeInOneStatement(db, { runs, inserts, updates, events, timers, notes }, now);
+  for (const r of runs) {
+    if (r.insert) await db.insertInto('runs').values(r.row).execute();
+    else {
+      const { id, ...row } = r.row;
+      await db.updateTable('runs').set(row).where('id', '=', id).execute();
+    }
+  }
   for (const u of updates) {
     const { run_id: runId, key, ...fields } = u.row;
     const res = await db
@@ -55,6 +75,27 @@ export async function writeBatch(db: Db, dialect: DialectAdapter, b: Batch, now:
   await appendRunEvents(db, events, now);
   await insertTimers(db, timers, now);
 }
+
+/** Run columns a transition may change (all but the id). */
+const RUN_COLUMNS: (keyof RunRow)[] = [
+  'runbook',
+  'runbook_version',
+  'status',
+  'phase',
+  'outcome',
+  'inputs',
+  'outputs',
+  'error',
+  'parent_run_id',
+  'parent_step_key',
+  'concurrency_key',
+  'completion_seq',
+  'created_by',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'updated_at',
+];
 
 /** Step columns a transition may change, with their PostgreSQL types. */
 const STEP_COLUMNS: [keyof StepRow, string][] = [
@@ -86,15 +127,23 @@ const EVENT_COLUMNS =
 const TIMER_COLUMNS =
   'run_id text, step_key text, kind text, attempt integer, data text, due_at bigint, created_at bigint';
 
-async function writeInOneStatement(
-  db: Db,
-  inserts: StepRow[],
-  updates: { row: StepRow; oldStatus: string; oldAttempt: number }[],
-  events: NewRunEvent[],
-  timers: NewTimer[],
-  now: number,
-): Promise<void> {
-  if (inserts.length + updates.length + events.length + timers.length === 0) return;
+interface Rows {
+  runs: { row: RunRow; insert: boolean }[];
+  inserts: StepRow[];
+  updates: { row: StepRow; oldStatus: string; oldAttempt: number }[];
+  events: NewRunEvent[];
+  timers: NewTimer[];
+  notes: PendingNotification[];
+}
+
+async function writeInOneStatement(db: Db, w: Rows, now: number): Promise<void> {
+  const { inserts, updates, events, timers, notes } = w;
+  if (w.runs.length + inserts.length + updates.length + events.length + timers.length + notes.length === 0)
+    return;
+  const runInserts = JSON.stringify(w.runs.filter((r) => r.insert).map((r) => r.row));
+  const runUpdates = JSON.stringify(w.runs.filter((r) => !r.insert).map((r) => r.row));
+  const runCols = RUN_COLUMNS.map((c) => sql.id(c));
+  const runVals = RUN_COLUMNS.map((c) => sql.ref(`v.${c}`));
   const updateRows = JSON.stringify(
     updates.map((u) => ({ ...u.row, old_status: u.oldStatus, old_attempt: u.oldAttempt })),
   );
@@ -132,7 +181,12 @@ async function writeInOneStatement(
     })),
   );
   const res = await sql<{ updated: number }>`
-    with ins as (
+    with run_ins as (
+      insert into runs select * from jsonb_populate_recordset(null::runs, ${runInserts}::jsonb)
+    ), run_upd as (
+      update runs as r set (${sql.join(runCols)}) = (${sql.join(runVals)})
+      from jsonb_populate_recordset(null::runs, ${runUpdates}::jsonb) as v where r.id = v.id
+    ), ins as (
       insert into steps select * from jsonb_populate_recordset(null::steps, ${JSON.stringify(inserts)}::jsonb)
     ), upd as (
       update steps as s set (${sql.join(cols)}) = (${sql.join(vals)})
@@ -145,8 +199,12 @@ async function writeInOneStatement(
     ), tm as (
       insert into timers (run_id, step_key, kind, attempt, data, due_at, created_at)
       select * from jsonb_to_recordset(${timerRows}::jsonb) as t(${sql.raw(TIMER_COLUMNS)})
+    ), note as (
+      select pg_notify(c, p) from unnest(${notes.map((n) => n.channel)}::text[], ${notes.map((n) => n.payload)}::text[]) as n(c, p)
     )
-    select (select count(*) from upd)::int as updated`.execute(db);
+    select (select count(*) from upd)::int as updated, (select count(*) from note)::int as notified`.execute(
+    db,
+  );
   if (res.rows[0]!.updated !== updates.length) {
     const first = updates[0]!.row;
     throw conflict(first.run_id, updates.length === 1 ? first.key : `one of ${updates.length} steps`);

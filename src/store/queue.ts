@@ -124,3 +124,53 @@ export async function expiredLeases(
     .execute();
   return rows.map((r) => ({ runId: r.run_id, key: r.key, attempt: r.attempt }));
 }
+
+/**
+ * PostgreSQL: claim, record `step.started` and the server's own timeout timers in ONE statement,
+ * outside any transaction (a single statement commits atomically by itself): a claim costs one
+ * round trip. `timeoutSlackMs` is added to each attempt's timeout and kill grace.
+ */
+export async function claimInOneStatement(
+  db: Db,
+  a: {
+    agent: ClaimingAgent;
+    max: number;
+    now: number;
+    leaseMs: number;
+    leaseToken: string;
+    timeoutSlackMs: number;
+  },
+): Promise<ClaimedStep[]> {
+  const labels = JSON.stringify(a.agent.labels);
+  const started = JSON.stringify({ agent: a.agent.id, site: a.agent.site });
+  const res = await sql<{ run_id: string; key: string; attempt: number; action: string | null }>`
+    with c as (
+      update steps set status = 'running', attempt = attempt + 1, lease_token = ${a.leaseToken},
+        lease_expires_at = ${a.now + a.leaseMs}, agent = ${a.agent.id}, started_at = ${a.now},
+        cancel_requested = 0, updated_at = ${a.now}
+      where (run_id, key) in (
+        select run_id, key from steps
+        where status = 'ready' and site = ${a.agent.site} and available_at <= ${a.now}
+          and coalesce(labels, '[]')::jsonb <@ ${labels}::jsonb
+        order by available_at limit ${a.max} for update skip locked)
+      returning run_id, key, attempt, action
+    ), ev as (
+      insert into run_events (run_id, type, step_key, attempt, actor, data, created_at)
+      select run_id, 'step.started', key, attempt, null, ${started}, ${a.now} from c
+    ), tm as (
+      insert into timers (run_id, step_key, kind, attempt, data, due_at, created_at)
+      select run_id, key, 'step-timeout', attempt, null,
+        ${a.now + a.timeoutSlackMs} + (action::jsonb->>'timeoutMs')::bigint
+          + coalesce((action::jsonb->>'killGraceMs')::bigint, 0), ${a.now}
+      from c where action::jsonb ? 'timeoutMs'
+    )
+    select * from c`.execute(db);
+  return res.rows.map((r) => ({
+    runId: r.run_id,
+    key: r.key,
+    attempt: r.attempt,
+    leaseToken: a.leaseToken,
+    action: JSON.parse(r.action ?? 'null') as Action,
+    idempotencyKey: `${r.run_id}/${r.key}/${r.attempt}`,
+  }));
+}

@@ -172,34 +172,33 @@ function runFields(run: RunState): string {
 
 /** Step rows a transaction's transitions changed, written together by `writeBatch`. */
 export interface StepWrites {
+  /** Run rows to insert or update, by id, as they ended. */
+  runs: Map<string, { row: RunRow; insert: boolean }>;
   /** By `run/key`: a step changed twice in one transaction is written once, as it ended. */
   inserts: Map<string, StepRow>;
   /** By `run/key`, with the status and attempt the step had in the store. */
   updates: Map<string, { row: StepRow; oldStatus: string; oldAttempt: number }>;
 }
 
-export const newStepWrites = (): StepWrites => ({ inserts: new Map(), updates: new Map() });
+export const newStepWrites = (): StepWrites => ({ runs: new Map(), inserts: new Map(), updates: new Map() });
 
 /**
- * Write back what a transition changed: the run row now (when it changed), and each changed step
- * into `writes` (insert when new). A step update is conditioned on the status and attempt it was
+ * Collect what a transition changed into `writes`: the run row (when it changed) and each changed
+ * step (insert when new), for `writeBatch` to write together. A step update is conditioned on the status and attempt it was
  * loaded with, so a claim that raced this transition makes `writeBatch` fail with a conflict and
  * the store runs the transaction again on fresh state.
  */
-export async function saveRun(
-  db: Db,
+export function saveRun(
   before: RunState | undefined,
   after: RunState,
   changed: Iterable<string>,
   now: number,
   writes: StepWrites,
-): Promise<void> {
-  if (!before) {
-    await db.insertInto('runs').values(runToRow(after, now)).execute();
-  } else if (runFields(before) !== runFields(after)) {
-    const { id: _id, ...row } = runToRow(after, now);
-    await db.updateTable('runs').set(row).where('id', '=', after.id).execute();
-  }
+): void {
+  const pendingRun = writes.runs.get(after.id);
+  if (!before || pendingRun?.insert) writes.runs.set(after.id, { row: runToRow(after, now), insert: true });
+  else if (pendingRun || runFields(before) !== runFields(after))
+    writes.runs.set(after.id, { row: runToRow(after, now), insert: false });
   for (const key of changed) {
     const row = stepToRow(after.id, after.steps.get(key)!, now);
     const id = `${after.id}/${key}`;

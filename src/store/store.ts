@@ -48,6 +48,12 @@ export interface Tx {
   notify(channel: string, payload?: string): void;
   /** Run `fn` after a successful commit (errors are logged, not thrown). */
   afterCommit(fn: () => void): void;
+  /**
+   * Hand over the notifications asked for so far, to send in the caller's own last statement
+   * (saving a round trip). Only where notifications travel through the database (PostgreSQL);
+   * elsewhere it answers none and they are delivered after commit as usual.
+   */
+  takeNotifications(): PendingNotification[];
 }
 
 /** A notification waiting for its transaction to commit. Channels here are full (prefixed) names. */

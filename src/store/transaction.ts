@@ -43,6 +43,13 @@ export async function runTransaction<T>(deps: TransactionDeps, fn: (tx: Tx) => P
             const full = fullChannelName(deps.channelPrefix, channel);
             notes.set(JSON.stringify([full, payload]), { channel: full, payload });
           },
+          takeNotifications() {
+            ensureOpen('takeNotifications');
+            if (!deps.dialect.listenNotify) return [];
+            const taken = [...notes.values()];
+            notes.clear();
+            return taken;
+          },
           afterCommit(cb) {
             ensureOpen('afterCommit');
             afterCommit.push(cb);

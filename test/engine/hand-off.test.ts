@@ -57,4 +57,21 @@ describeEachStore('claims and hand-off', (ctx) => {
       await t.stop();
     }
   });
+
+  it('a claimed step whose secret cannot be resolved fails at once, saying why', async () => {
+    const t = await startTestEngine(ctx().store, { agent: false });
+    try {
+      await t.engine.applyRunbook(
+        yamlRunbook('needs-secret', '  steps:\n    - id: a\n      shell: echo ${{ secrets.nope }}\n'),
+        null,
+      );
+      const { id } = await t.engine.startRun({ runbook: 'needs-secret', actor: null });
+      expect(await t.agents.claim(agent, 5)).toEqual([]);
+      const run = await t.waitFor(id);
+      expect(run.status).toBe('failed');
+      expect(run.steps.get('a')!.error).toMatch(/master key|secret nope/);
+    } finally {
+      await t.stop();
+    }
+  });
 });
