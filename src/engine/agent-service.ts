@@ -67,6 +67,8 @@ export class AgentService {
   ): Promise<ClaimedStep[]> {
     const deadline = Date.now() + waitMs;
     for (;;) {
+      // A caller that has gone (its connection closed) must not be given steps nobody would run.
+      if (signal.aborted) return [];
       const watch = ready.watch(agent.site);
       try {
         const claimed = await this.claim(agent, max);
