@@ -3,14 +3,17 @@
  * through `$TANDEM_OUTPUTS`, logs streamed in chunks, and on cancel or timeout SIGTERM to the
  * whole group, then SIGKILL after the grace period. Nothing the step started survives it.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFile, spawn } from 'node:child_process';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { StepResult } from '../../core/engine/index.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { OutputsFormatError, parseOutputsFile } from '../outputs-file.ts';
 import type { ActionContext } from './context.ts';
+
+const exec = promisify(execFile);
 
 /** stdout/stderr kept in the result for `outputs:` expressions: the last 64 KiB of each. */
 const RESULT_TAIL_BYTES = 64 * 1024;
@@ -28,6 +31,28 @@ export interface ProcessSpec {
   killGraceMs: number;
   /** Written into the attempt's temp dir before start (a script body). */
   files?: Record<string, string>;
+  /** A local user to run as (needs the agent to run as root). */
+  user?: string;
+}
+
+interface LocalUser {
+  uid: number;
+  gid: number;
+  home: string;
+  name: string;
+}
+
+/** The passwd entry of `name` (by getent, so NSS sources count), or why there is none. */
+async function localUser(name: string): Promise<LocalUser | string> {
+  if (process.getuid?.() !== 0)
+    return `user ${name}: the agent runs as ${userInfo().username} and can run steps as another user only as root`;
+  try {
+    const { stdout } = await exec('getent', ['passwd', name]);
+    const [user, , uid, gid, , home] = stdout.trim().split(':');
+    return { name: user!, uid: Number(uid), gid: Number(gid), home: home ?? '/' };
+  } catch {
+    return `user ${name} does not exist on this host`;
+  }
 }
 
 class Tail {
@@ -59,12 +84,20 @@ export async function runProcess(
   const dir = await mkdtemp(join(tmpdir(), 'tandem-step-'));
   try {
     const p = spec(dir);
+    const user = p.user === undefined ? undefined : await localUser(p.user);
+    if (typeof user === 'string') return { ok: false, error: user, retryable: false };
     for (const [name, body] of Object.entries(p.files ?? {}))
       await writeFile(join(dir, name), body, { mode: 0o700 });
     const outputsPath = join(dir, 'outputs');
     await writeFile(outputsPath, '');
+    if (user) {
+      // The step's user writes its outputs and reads its script: the attempt's folder is theirs.
+      for (const f of [dir, outputsPath, ...Object.keys(p.files ?? {}).map((n) => join(dir, n))])
+        await chown(f, user.uid, user.gid);
+    }
     const env: Record<string, string> = {};
     for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
+    if (user) Object.assign(env, { HOME: user.home, USER: user.name, LOGNAME: user.name });
     Object.assign(env, p.env, {
       TANDEM_OUTPUTS: outputsPath,
       TANDEM_RUN_ID: ctx.runId,
@@ -72,7 +105,7 @@ export async function runProcess(
       TANDEM_ATTEMPT: String(ctx.attempt),
       TANDEM_IDEMPOTENCY_KEY: ctx.idempotencyKey,
     });
-    const outcome = await spawnAndWait(p, env, ctx);
+    const outcome = await spawnAndWait(p, env, ctx, user);
     const result = { exit_code: outcome.code ?? -1, stdout: outcome.stdout, stderr: outcome.stderr };
     if (outcome.stopped)
       return { ok: false, error: outcome.stopped, result, retryable: outcome.stopped !== 'cancelled' };
@@ -107,7 +140,12 @@ interface Exit {
   spawnError?: string;
 }
 
-function spawnAndWait(p: ProcessSpec, env: Record<string, string>, ctx: ActionContext): Promise<Exit> {
+function spawnAndWait(
+  p: ProcessSpec,
+  env: Record<string, string>,
+  ctx: ActionContext,
+  user: LocalUser | undefined,
+): Promise<Exit> {
   return new Promise((resolve) => {
     const out = new Tail();
     const err = new Tail();
@@ -118,6 +156,7 @@ function spawnAndWait(p: ProcessSpec, env: Record<string, string>, ctx: ActionCo
       env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });
     const stop = (why: string) => {
       if (stopped || child.pid === undefined) return;

@@ -37,9 +37,10 @@ export function renderAction(
     ...(workingDir === undefined ? {} : { workingDir }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
+  const runAs = () => (body.user === undefined ? {} : { user: renderTemplate(body.user, ctx) });
   let action: Action;
   if (body.shell !== undefined) {
-    action = { kind: 'shell', command: renderShell(body.shell, ctx), ...run() };
+    action = { kind: 'shell', command: renderShell(body.shell, ctx), ...run(), ...runAs() };
   } else if (body.script !== undefined) {
     action = {
       kind: 'script',
@@ -47,6 +48,7 @@ export function renderAction(
       body: body.script.body,
       args: (body.script.args ?? []).map((a) => asString(renderValue(a, ctx))),
       ...run(),
+      ...runAs(),
     };
   } else if (body.http !== undefined) {
     const http = body.http;
@@ -65,6 +67,7 @@ export function renderAction(
       headers,
       expectStatus: statuses(http.expect_status),
       insecureTls: http.insecure_tls ?? false,
+      ...(http.ca === undefined ? {} : { ca: renderTemplate(http.ca, ctx) }),
       ...(requestBody === undefined ? {} : { body: requestBody }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     };

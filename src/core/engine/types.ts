@@ -47,6 +47,8 @@ export type Action = (
       kind: 'shell';
       command: string;
       env: Record<string, string>;
+      /** Run as this local user (the agent switches only when it runs as root). */
+      user?: string;
       workingDir?: string;
       timeoutMs?: number;
       killGraceMs: number;
@@ -57,6 +59,7 @@ export type Action = (
       body: string;
       args: string[];
       env: Record<string, string>;
+      user?: string;
       workingDir?: string;
       timeoutMs?: number;
       killGraceMs: number;
@@ -69,6 +72,8 @@ export type Action = (
       body?: string;
       expectStatus: number[];
       insecureTls: boolean;
+      /** PEM of a CA to trust for this request. */
+      ca?: string;
       timeoutMs?: number;
     }
   | (RemoteLogin & {

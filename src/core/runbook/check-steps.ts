@@ -21,6 +21,11 @@ function checkBody(body: CompensateSpec, path: PathSegment[], what: string, prob
   if (kinds.length === 0) {
     problems.add(path, `${what} has no body: give it exactly one of ${stepBodyKinds.join(', ')}`);
   }
+  if (body.user !== undefined && kinds[0] !== undefined && kinds[0] !== 'shell' && kinds[0] !== 'script') {
+    problems.add([...path, 'user'], `user applies to shell and script steps, not to ${kinds[0]}`, {
+      at: 'key',
+    });
+  }
   for (const extra of kinds.slice(1)) {
     problems.add(
       [...path, extra],

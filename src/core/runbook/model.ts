@@ -83,7 +83,8 @@ export const httpSpec = z.strictObject({
   headers: z.record(z.string(), template).optional(),
   body: z.union([template, z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
   expect_status: z.union([z.number().int(), z.array(z.number().int())]).optional(),
-  insecure_tls: z.boolean().optional(),
+  insecure_tls: z.boolean().optional().describe('Accept any server certificate (for lab use only)'),
+  ca: template.optional().describe('PEM of the CA that signed the server certificate'),
 });
 
 export const approverSpec = z.strictObject({
@@ -232,6 +233,8 @@ const bodyFields = {
 const executionFields = {
   env: z.record(z.string(), template).optional(),
   working_dir: template.optional(),
+  /** The local user a shell or script step runs as (the agent must run as root to switch). */
+  user: template.optional(),
   runs_on: runsOnSpec.optional(),
   timeout: duration.optional(),
   kill_grace: duration.optional(),

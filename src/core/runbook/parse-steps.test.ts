@@ -135,3 +135,12 @@ describe('parseRunbook: the step graph', () => {
     });
   });
 });
+
+describe('user', () => {
+  it('user on a step that is not shell or script is rejected at its key', () => {
+    expectProblem(
+      runbook('  steps:', '    - id: a', '      user: deploy', '      http: { url: "http://x" }'),
+      { path: 'spec.steps[0].user', line: 8, column: 7, message: /shell and script/ },
+    );
+  });
+});

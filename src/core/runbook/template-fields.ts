@@ -57,11 +57,13 @@ function addBodyFields(add: Add, path: PathSegment[], step: CompensateSpec): voi
   add([...path, 'wait_until'], step.wait_until);
   add([...path, 'log'], step.log);
   add([...path, 'working_dir'], step.working_dir);
+  add([...path, 'user'], step.user);
   step.script?.args?.forEach((arg, i) => add([...path, 'script', 'args', i], arg));
   if (step.http) {
     add([...path, 'http', 'url'], step.http.url);
     addEntries(add, [...path, 'http', 'headers'], step.http.headers);
     addStrings(add, [...path, 'http', 'body'], step.http.body);
+    add([...path, 'http', 'ca'], step.http.ca);
   }
   add([...path, 'approval', 'message'], step.approval?.message);
   addRemoteFields(add, [...path, 'ssh'], step.ssh);
