@@ -20,7 +20,7 @@ import {
 } from '../store/index.ts';
 import type { EngineDeps } from './deps.ts';
 import { runSignals } from './run-signals.ts';
-import { readyHere } from './ready-signal.ts';
+import { readyHere, readyPayload } from './ready-signal.ts';
 import { performEffects, type EffectSink } from './effects.ts';
 
 export interface QueuedEvent {
@@ -117,10 +117,11 @@ export const newSink = (): EffectSink => ({
 export async function flushSink(tx: Tx, deps: EngineDeps, sink: EffectSink, now: number): Promise<void> {
   const runs = new Set(sink.events.map((e) => e.runId));
   const soonest = sink.timers.length > 0 ? Math.min(...sink.timers.map((t) => t.dueAt)) : undefined;
-  const sites = new Set(sink.ready.values());
+  const sites = new Map<string, number>();
+  for (const site of sink.ready.values()) sites.set(site, (sites.get(site) ?? 0) + 1);
   // Other replicas hear it from the database; this process's agents at once after commit.
-  for (const site of sites) tx.notify('steps-ready', site);
-  if (sites.size > 0) tx.afterCommit(() => sites.forEach(readyHere));
+  for (const [site, n] of sites) tx.notify('steps-ready', readyPayload(site, n));
+  if (sites.size > 0) tx.afterCommit(() => sites.forEach((n, site) => readyHere(site, n)));
   sink.ready.clear();
   if (soonest !== undefined && soonest <= now + 1_000) tx.notify('timers', String(soonest));
   await writeBatch(tx.db, deps.store.dialect, sink, now, tx.takeNotifications());
