@@ -69,7 +69,7 @@ export class AgentService {
     for (;;) {
       // A caller that has gone (its connection closed) must not be given steps nobody would run.
       if (signal.aborted) return [];
-      const watch = ready.watch(agent.site);
+      const watch = ready.watch(agent.site, agent.labels);
       try {
         const claimed = await this.claim(agent, max);
         const left = deadline - Date.now();

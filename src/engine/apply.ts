@@ -20,7 +20,7 @@ import {
 } from '../store/index.ts';
 import type { EngineDeps } from './deps.ts';
 import { runSignals } from './run-signals.ts';
-import { readyHere, readyPayload } from './ready-signal.ts';
+import { readyHere, readyPayload, type ReadyGroup } from './ready-signal.ts';
 import { performEffects, type EffectSink } from './effects.ts';
 
 export interface QueuedEvent {
@@ -96,7 +96,8 @@ export async function applyEvents(
     states.set(item.runId, outcome.run);
     for (const key of outcome.changed) {
       const s = outcome.run.steps.get(key)!;
-      if (s.status === 'ready' && s.site !== null) sink.ready.set(`${outcome.run.id}/${key}`, s.site);
+      if (s.status === 'ready' && s.site !== null)
+        sink.ready.set(`${outcome.run.id}/${key}`, { site: s.site, labels: s.labels ?? [] });
     }
     await performEffects(tx, deps, outcome.run, outcome.effects, sink, now);
     queue.push(...sink.followUps.splice(0));
@@ -117,11 +118,17 @@ export const newSink = (): EffectSink => ({
 export async function flushSink(tx: Tx, deps: EngineDeps, sink: EffectSink, now: number): Promise<void> {
   const runs = new Set(sink.events.map((e) => e.runId));
   const soonest = sink.timers.length > 0 ? Math.min(...sink.timers.map((t) => t.dueAt)) : undefined;
-  const sites = new Map<string, number>();
-  for (const site of sink.ready.values()) sites.set(site, (sites.get(site) ?? 0) + 1);
+  // One signal per site and label set, with how many steps: only that many claims wake.
+  const groups = new Map<string, ReadyGroup>();
+  for (const at of sink.ready.values()) {
+    const id = JSON.stringify([at.site, at.labels]);
+    const g = groups.get(id);
+    if (g) g.count++;
+    else groups.set(id, { site: at.site, labels: at.labels, count: 1 });
+  }
   // Other replicas hear it from the database; this process's agents at once after commit.
-  for (const [site, n] of sites) tx.notify('steps-ready', readyPayload(site, n));
-  if (sites.size > 0) tx.afterCommit(() => sites.forEach((n, site) => readyHere(site, n)));
+  for (const g of groups.values()) tx.notify('steps-ready', readyPayload(g));
+  if (groups.size > 0) tx.afterCommit(() => groups.forEach((g) => readyHere(g)));
   sink.ready.clear();
   if (soonest !== undefined && soonest <= now + 1_000) tx.notify('timers', String(soonest));
   await writeBatch(tx.db, deps.store.dialect, sink, now, tx.takeNotifications());

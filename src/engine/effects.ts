@@ -18,14 +18,20 @@ import type { QueuedEvent } from './apply.ts';
 import type { EngineDeps } from './deps.ts';
 import { newRunState } from './new-run.ts';
 
+/** Where a ready step may run: its site, and the labels an agent needs. */
+export interface ReadyAt {
+  site: string;
+  labels: string[];
+}
+
 /** What effects accumulate for the end of the transaction. */
 export interface EffectSink {
   steps: StepWrites;
   events: NewRunEvent[];
   timers: NewTimer[];
   followUps: QueuedEvent[];
-  /** Steps made ready (`run/key` → site): their sites' agents are woken after commit. */
-  ready: Map<string, string>;
+  /** Steps made ready (`run/key` → where they run): agents that can take them are woken after commit. */
+  ready: Map<string, ReadyAt>;
 }
 
 /** Message kinds: timers that carry an event from one run to another. */

@@ -19,9 +19,9 @@ export function handOff(
 ): ClaimedStep[] {
   const out: ClaimedStep[] = [];
   const agentLabels = new Set(agent.labels);
-  for (const [id, site] of sink.ready) {
+  for (const [id, at] of sink.ready) {
     if (out.length >= max) break;
-    if (site !== agent.site) continue;
+    if (at.site !== agent.site) continue;
     const row = pendingRow(sink.steps, id);
     if (!row || row.status !== 'ready' || row.action === null) continue;
     if ((row.available_at ?? 0) > lease.now) continue;

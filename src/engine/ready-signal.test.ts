@@ -17,10 +17,10 @@ describe('ready signals', () => {
       return w;
     });
     const other = ready.watch('site-b');
-    readyHere('site-a', 2);
+    readyHere({ site: 'site-a', labels: [], count: 2 });
     await new Promise((r) => setTimeout(r, 20));
     expect(woken).toEqual([0, 1]);
-    readyHere('site-a');
+    readyHere({ site: 'site-a', labels: [], count: 1 });
     await new Promise((r) => setTimeout(r, 20));
     expect(woken).toEqual([0, 1, 2]);
     for (const w of [...watches, other]) w.close();
@@ -30,11 +30,27 @@ describe('ready signals', () => {
   it('a signal that comes between watching and waiting is not lost', async () => {
     const ready = await ReadySignal.open(inProcess);
     const w = ready.watch('s');
-    readyHere('s');
+    readyHere({ site: 's', labels: [], count: 1 });
     const t0 = Date.now();
     await w.wait(5_000, new AbortController().signal);
     expect(Date.now() - t0).toBeLessThan(100);
     w.close();
+    await ready.close();
+  });
+
+  it('a step that needs labels wakes only claims of agents that have them', async () => {
+    const ready = await ReadySignal.open(inProcess);
+    const never = new AbortController().signal;
+    const woken: string[] = [];
+    const web = ready.watch('idc', ['linux']);
+    const db = ready.watch('idc', ['linux', 'postgres']);
+    void web.wait(2_000, never).then(() => woken.push('web'));
+    void db.wait(2_000, never).then(() => woken.push('db'));
+    readyHere({ site: 'idc', labels: ['postgres'], count: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(woken).toEqual(['db']);
+    web.close();
+    db.close();
     await ready.close();
   });
 });

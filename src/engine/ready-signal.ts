@@ -1,32 +1,44 @@
 /**
  * Wake-ups for claims that wait: one listener on the store's `steps-ready` channel per process,
  * fanned out to the claims waiting for that site (embedded agents and HTTP long-polls alike).
+ * A signal says how many steps became ready and which labels they need, so only as many claims
+ * wake as could take them, oldest first.
  */
 import { EventEmitter } from 'node:events';
 import type { Store } from '../store/index.ts';
 
 type SignalSource = Pick<Store, 'listen'> & { dialect: Pick<Store['dialect'], 'listenNotify'> };
 
+/** Steps that became ready together at one site, needing the same labels. */
+export interface ReadyGroup {
+  site: string;
+  labels: string[];
+  count: number;
+}
+
 /** Sites whose steps this process made ready: its own waiters wake without the database's help. */
 const local = new EventEmitter();
 local.setMaxListeners(0);
 
-/** Tell this process's waiting claims that `site` has `count` more ready steps (after commit). */
-export function readyHere(site: string, count = 1): void {
-  local.emit('ready', readyPayload(site, count));
+/** Tell this process's waiting claims about steps made ready (call after the commit). */
+export function readyHere(group: ReadyGroup): void {
+  local.emit('ready', readyPayload(group));
 }
 
-/** `site` or `site<TAB>count`: how many steps became ready, so only that many claims wake. */
-export const readyPayload = (site: string, count: number): string => (count > 1 ? `${site}\t${count}` : site);
+export const readyPayload = (g: ReadyGroup): string => JSON.stringify([g.site, g.labels, g.count]);
 
-function parseReady(payload: string): { site: string; count: number } {
-  const tab = payload.lastIndexOf('\t');
-  if (tab < 0) return { site: payload, count: 1 };
-  const count = Number(payload.slice(tab + 1));
-  return { site: payload.slice(0, tab), count: Number.isInteger(count) && count > 0 ? count : 1 };
+function parseReady(payload: string): ReadyGroup | undefined {
+  try {
+    const [site, labels, count] = JSON.parse(payload) as [unknown, unknown, unknown];
+    if (typeof site !== 'string' || !Array.isArray(labels) || typeof count !== 'number') return undefined;
+    return { site, labels: labels.filter((l): l is string => typeof l === 'string'), count };
+  } catch {
+    return undefined;
+  }
 }
 
 interface Waiter {
+  labels: Set<string>;
   fired: boolean;
   wake: (() => void) | undefined;
 }
@@ -37,29 +49,28 @@ export class ReadySignal {
 
   static async open(store: SignalSource): Promise<ReadySignal> {
     const signal = new ReadySignal();
-    const onLocal = (payload: string) => signal.fire(payload);
-    local.on('ready', onLocal);
+    const onPayload = (payload: string) => {
+      const group = parseReady(payload);
+      if (group) signal.fire(group);
+    };
+    local.on('ready', onPayload);
     // In-process stores (SQLite) signal this process only, which readyHere already does.
     const stopStore = store.dialect.listenNotify
-      ? await store.listen('steps-ready', onLocal)
+      ? await store.listen('steps-ready', onPayload)
       : () => Promise.resolve();
     signal.stop = async () => {
-      local.off('ready', onLocal);
+      local.off('ready', onPayload);
       await stopStore();
     };
     return signal;
   }
 
-  /**
-   * Wake as many waiting claims as steps became ready, oldest first, not every claim of the site:
-   * each woken claim that finds nothing would cost a transaction for nothing.
-   */
-  private fire(payload: string): void {
-    const { site, count } = parseReady(payload);
-    let left = count;
-    for (const w of this.waiters.get(site) ?? []) {
+  /** Wake up to `count` waiting claims of the site that have the labels, oldest first. */
+  private fire(g: ReadyGroup): void {
+    let left = g.count;
+    for (const w of this.waiters.get(g.site) ?? []) {
       if (left === 0) return;
-      if (w.fired) continue;
+      if (w.fired || !g.labels.every((l) => w.labels.has(l))) continue;
       w.fired = true;
       w.wake?.();
       left--;
@@ -67,11 +78,15 @@ export class ReadySignal {
   }
 
   /**
-   * Register interest in `site` before looking for work, so a step made ready in between is not
-   * missed; `wait` then resolves at the first signal since registration, after `ms`, or on abort.
+   * Register interest in `site` (for an agent with `labels`) before looking for work, so a step
+   * made ready in between is not missed; `wait` then resolves at the first signal since
+   * registration, after `ms`, or on abort.
    */
-  watch(site: string): { wait(ms: number, signal: AbortSignal): Promise<void>; close(): void } {
-    const me: Waiter = { fired: false, wake: undefined };
+  watch(
+    site: string,
+    labels: string[] = [],
+  ): { wait(ms: number, signal: AbortSignal): Promise<void>; close(): void } {
+    const me: Waiter = { labels: new Set(labels), fired: false, wake: undefined };
     let set = this.waiters.get(site);
     if (!set) this.waiters.set(site, (set = new Set()));
     set.add(me);

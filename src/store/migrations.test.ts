@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeEachStore, dropSchema } from '../../test/support/stores.ts';
 import { migrate } from './migrate.ts';
@@ -206,15 +207,20 @@ it('migrations are numbered in order without gaps', () => {
 describeEachStore('migrations', (ctx) => {
   it('create exactly the tables and columns of tables.ts, plus the migration record', async () => {
     const { store, schema } = ctx();
-    const tables = (await store.db.introspection.getTables()).filter(
-      (t) => schema === undefined || t.schema === schema,
-    );
-    const actual = Object.fromEntries(
-      tables.map((t) => [
-        t.name,
-        Object.fromEntries(t.columns.map((c) => [c.name, c.isNullable ? 'null' : 'not null'])),
-      ]),
-    );
+    const actual: Record<string, Record<string, string>> = {};
+    if (schema === undefined) {
+      for (const t of await store.db.introspection.getTables())
+        actual[t.name] = Object.fromEntries(
+          t.columns.map((c) => [c.name, c.isNullable ? 'null' : 'not null']),
+        );
+    } else {
+      // Only this test's schema: introspecting all of them races with other tests dropping theirs.
+      const { rows } = await sql<{ table_name: string; column_name: string; is_nullable: string }>`
+        select table_name, column_name, is_nullable from information_schema.columns
+        where table_schema = ${schema}`.execute(store.db);
+      for (const r of rows)
+        (actual[r.table_name] ??= {})[r.column_name] = r.is_nullable === 'YES' ? 'null' : 'not null';
+    }
     expect(actual).toEqual({ ...expected, tandem_migrations: { name: 'not null', applied_at: 'not null' } });
   });
 
@@ -258,10 +264,17 @@ describeEachStore('migrations', (ctx) => {
     await expect(
       migrate(store, { schema, log: () => undefined, migrations: [...migrations, broken] }),
     ).rejects.toThrow('half-way');
-    const tables = (await store.db.introspection.getTables()).filter(
-      (t) => schema === undefined || t.schema === schema,
-    );
-    expect(tables.map((t) => t.name)).not.toContain('half_made');
+    // Only this test's schema: introspecting all of them races with other tests dropping theirs.
+    const names =
+      schema === undefined
+        ? (await store.db.introspection.getTables()).map((t) => t.name)
+        : (
+            await sql<{ table_name: string }>`
+              select table_name from information_schema.tables where table_schema = ${schema}`.execute(
+              store.db,
+            )
+          ).rows.map((r) => r.table_name);
+    expect(names).not.toContain('half_made');
   });
 });
 
