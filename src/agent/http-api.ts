@@ -1,11 +1,16 @@
 /** The agent protocol over HTTP: the same calls the embedded agent makes in-process. */
 import type { AgentApi, ClaimedStep, LeaseRef, LogChunk } from './api.ts';
+import { collectFacts } from './facts.ts';
 import type { HttpClient } from './http-client.ts';
 
 /** A long-poll waits this long on the server; the request's own timeout allows for it. */
 const CLAIM_WAIT_MS = 25_000;
 
+/** Host facts go with a heartbeat at start and then every 10 minutes. */
+const FACTS_EVERY_MS = 10 * 60_000;
+
 export function httpAgentApi(client: HttpClient, state: { draining: () => boolean }): AgentApi {
+  let factsSentAt = 0;
   return {
     async claim(max, waitMs, signal) {
       const wait = Math.min(waitMs, CLAIM_WAIT_MS);
@@ -23,10 +28,14 @@ export function httpAgentApi(client: HttpClient, state: { draining: () => boolea
       }
     },
     async heartbeat(leases) {
+      const now = Date.now();
+      const facts = now - factsSentAt >= FACTS_EVERY_MS ? await collectFacts() : undefined;
       const res = await client.post<{ lost: LeaseRef[] }>('/api/v1/agent/heartbeat', {
         leases,
         draining: state.draining(),
+        ...(facts ? { facts } : {}),
       });
+      if (facts) factsSentAt = now;
       return res.lost;
     },
     async complete(results, claimMore) {
