@@ -107,7 +107,8 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
 
   let fatal: unknown;
   const heartbeat = setInterval(() => {
-    const leases = [...inFlight.values()].map((f) => lease(f.step));
+    // Held: what runs, and what finished but waits to be reported (the server must not take those back).
+    const leases = [...inFlight.values()].map((f) => lease(f.step)).concat(results.map(leaseOf));
     void flushLogs();
     // Beat even with nothing leased: presence, draining state, and a revoked credential noticed.
     o.api.heartbeat(leases).then(
@@ -218,3 +219,10 @@ function maskResult(r: StepResult, masker: Masker): StepResult {
           : v;
   return deep(r) as StepResult;
 }
+
+const leaseOf = (r: LeaseRef): LeaseRef => ({
+  runId: r.runId,
+  key: r.key,
+  attempt: r.attempt,
+  leaseToken: r.leaseToken,
+});

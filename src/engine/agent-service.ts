@@ -9,6 +9,7 @@ import {
   appendStepLogs,
   claimInOneStatement,
   claimReadySteps,
+  orphanedLeases,
   extendLeases,
   touchAgent,
   trimStepLogs,
@@ -189,7 +190,29 @@ export class AgentService {
   /** Extend the leases the agent holds; answers the ones it lost, whose processes it must stop. */
   async heartbeat(agentId: string, leases: LeaseRef[]): Promise<LeaseRef[]> {
     const now = this.deps.clock();
-    return extendLeases(this.deps.store.db, { agentId, leases, now, leaseMs: this.deps.leaseMs });
+    const lost = await extendLeases(this.deps.store.db, { agentId, leases, now, leaseMs: this.deps.leaseMs });
+    await this.releaseOrphans(agentId, leases, now);
+    return lost;
+  }
+
+  /**
+   * A step leased to the agent that its heartbeat does not list never reached it (the answer to
+   * a claim was lost with its connection): give it back now rather than when the lease runs out.
+   * Claimed more than half a lease ago, so a claim answer still on its way is not taken back.
+   */
+  private async releaseOrphans(agentId: string, held: LeaseRef[], now: number): Promise<void> {
+    const orphans = await orphanedLeases(this.deps.store.db, {
+      agentId,
+      held,
+      startedBefore: now - this.deps.leaseMs / 2,
+    });
+    for (const o of orphans) {
+      await this.deps.store.transaction((tx) =>
+        applyEvents(tx, this.deps, [
+          { runId: o.runId, event: { type: 'lease.expired', key: o.key, attempt: o.attempt } },
+        ]),
+      );
+    }
   }
 
   /** Presence: the agent was heard from (draining when it stops taking work). */

@@ -174,3 +174,26 @@ export async function claimInOneStatement(
     idempotencyKey: `${r.run_id}/${r.key}/${r.attempt}`,
   }));
 }
+
+/**
+ * Attempts leased to `agentId`, started before `startedBefore`, that the agent did not list as
+ * held: it never got them (the answer to its claim was lost) or has forgotten them.
+ */
+export async function orphanedLeases(
+  db: Db,
+  a: { agentId: string; held: LeaseRef[]; startedBefore: number },
+): Promise<{ runId: string; key: string; attempt: number }[]> {
+  const rows = await db
+    .selectFrom('steps')
+    .select(['run_id', 'key', 'attempt'])
+    .where('agent', '=', a.agentId)
+    .where('status', '=', 'running')
+    .where('started_at', '<', a.startedBefore)
+    .where('lease_token', 'is not', null)
+    .limit(1000)
+    .execute();
+  const held = new Set(a.held.map((l) => `${l.runId}/${l.key}/${l.attempt}`));
+  return rows
+    .filter((r) => !held.has(`${r.run_id}/${r.key}/${r.attempt}`))
+    .map((r) => ({ runId: r.run_id, key: r.key, attempt: r.attempt }));
+}

@@ -75,3 +75,38 @@ describeEachStore('claims and hand-off', (ctx) => {
     }
   });
 });
+
+describeEachStore('orphaned leases', (ctx) => {
+  it('a step leased to an agent that does not list it in its heartbeat is given back', async () => {
+    let now = Date.now() + 1_000;
+    const t = await startTestEngine(ctx().store, { agent: false });
+    try {
+      const { AgentService } = await import('../../src/engine/agent-service.ts');
+      const agents = new AgentService({ ...t.deps, clock: () => now, leaseMs: 30_000 });
+      await t.engine.applyRunbook(
+        yamlRunbook('orphan', '  steps:\n    - id: a\n      shell: "true"\n'),
+        null,
+      );
+      const { id } = await t.engine.startRun({ runbook: 'orphan', actor: null });
+      const [lost] = await agents.claim(agent, 1);
+      expect(lost).toMatchObject({ runId: id, key: 'a', attempt: 1 });
+      // Soon after the claim its answer may still be on the way: nothing is taken back.
+      now += 5_000;
+      await agents.heartbeat(agent.id, []);
+      expect((await t.engine.getRun(id))!.steps.get('a')!.status).toBe('running');
+      // Past half a lease, an unlisted step is given back, and the late result is refused.
+      now += 15_000;
+      await agents.heartbeat(agent.id, []);
+      expect((await t.engine.getRun(id))!.steps.get('a')!.status).toBe('ready');
+      const late = await agents.complete(agent, [{ ...lost!, result: { ok: true } }], 0);
+      expect(late.accepted[0]!.accepted).toBe(false);
+      // A step the agent lists is kept.
+      const [held] = await agents.claim(agent, 1);
+      now += 20_000;
+      await agents.heartbeat(agent.id, [held!]);
+      expect((await t.engine.getRun(id))!.steps.get('a')!).toMatchObject({ status: 'running', attempt: 2 });
+    } finally {
+      await t.stop();
+    }
+  });
+});
