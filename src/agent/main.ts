@@ -4,10 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import pino from 'pino';
 import { TandemError } from '../core/errors.ts';
 import type { Logger } from '../engine/deps.ts';
 import { VERSION } from '../version.ts';
+import { createLogger } from '../logger.ts';
 import { runAgentLoop } from './agent-loop.ts';
 import { collectFacts } from './facts.ts';
 import { httpAgentApi } from './http-api.ts';
@@ -32,7 +32,7 @@ export interface AgentOptions {
 const HEARTBEAT_MS = 10_000;
 
 export async function runAgent(o: AgentOptions): Promise<void> {
-  const log = pino({ level: o.logLevel ?? process.env.TANDEM_LOG_LEVEL ?? 'info' }) as unknown as Logger;
+  const log = createLogger(o.logLevel ?? process.env.TANDEM_LOG_LEVEL ?? 'info');
   const state = new StateDir(o.stateDir);
   await state.init();
   const ca = o.caFile ? await readFile(o.caFile, 'utf8') : undefined;

@@ -5,7 +5,6 @@
 import { hostname } from 'node:os';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
 import { errorMessage } from '../core/errors.ts';
 import { LOCAL_SITE } from '../core/engine/index.ts';
 import { runAgentLoop } from '../agent/agent-loop.ts';
@@ -19,6 +18,7 @@ import { ReadySignal } from '../engine/ready-signal.ts';
 import { VERSION } from '../version.ts';
 import { checkMasterKey, loadMasterKey } from '../secrets/index.ts';
 import { buildApp } from './app.ts';
+import { createLogger } from '../logger.ts';
 import { ensureAdminToken, TokenAuthenticator } from './auth.ts';
 
 export interface ServerOptions {
@@ -48,7 +48,7 @@ export interface RunningServer {
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  const log = pino({ level: o.logLevel ?? process.env.TANDEM_LOG_LEVEL ?? 'info' }) as unknown as Logger;
+  const log = createLogger(o.logLevel ?? process.env.TANDEM_LOG_LEVEL ?? 'info');
   const schema = o.pgSchema ?? process.env.TANDEM_PG_SCHEMA;
   const store = await openStore({
     dataDir: o.dataDir,
