@@ -24,6 +24,7 @@ import { applyEvents, flushSink, newSink } from './apply.ts';
 import type { EffectSink } from './effects.ts';
 import { prepareClaimed } from './claim-prepare.ts';
 import { handOff } from './hand-off.ts';
+import { completeOptimistically } from './optimistic-complete.ts';
 import type { ReadySignal } from './ready-signal.ts';
 import type { EngineDeps } from './deps.ts';
 
@@ -163,7 +164,7 @@ export class AgentService {
   }
 
   /** The `step.started` event of each claim, and the server's own timeout for attempts that have one. */
-  private recordStarts(sink: EffectSink, agent: ClaimingAgent, claimed: ClaimedStep[], now: number): void {
+  recordStarts(sink: EffectSink, agent: ClaimingAgent, claimed: ClaimedStep[], now: number): void {
     for (const c of claimed) {
       // Claimed in the transaction that made it ready: nobody else needs waking for it.
       sink.ready.delete(`${c.runId}/${c.key}`);
@@ -232,6 +233,21 @@ export class AgentService {
    * steps in the same transaction: a chain of steps then costs one commit per step.
    */
   async complete(agent: ClaimingAgent, results: AttemptResult[], claimMore = 0): Promise<CompleteResponse> {
+    const one = results.length === 1 ? results[0]! : undefined;
+    if (one && this.deps.store.dialect.batchStatements) {
+      const fast = await completeOptimistically(this.deps, agent, one, claimMore, (sink, claimed, now) =>
+        this.recordStarts(sink, agent, claimed, now),
+      );
+      if (fast) {
+        const verdict = { runId: one.runId, key: one.key, attempt: one.attempt, accepted: fast.accepted };
+        const claimed =
+          fast.claimed.length > 0 || claimMore === 0 ? fast.claimed : await this.claim(agent, claimMore);
+        return {
+          accepted: [fast.reason === undefined ? verdict : { ...verdict, reason: fast.reason }],
+          claimed,
+        };
+      }
+    }
     // Lock runs in one order so two batches never wait on each other in a circle.
     const ordered = [...results].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
     return this.deps.store.transaction(async (tx) => {

@@ -6,7 +6,12 @@
  * creates or the one it was asked about.
  */
 import { transition, type EngineEvent, type RunState, type TransitionOutcome } from '../core/engine/index.ts';
+import type { Kysely, Transaction } from 'kysely';
 import { TandemError } from '../core/errors.ts';
+import type { Database } from '../store/index.ts';
+
+/** A connection or a transaction: reads that need no lock take either. */
+type Queryable = Kysely<Database> | Transaction<Database>;
 import type { Runbook } from '../core/runbook/model.ts';
 import {
   findRunbook,
@@ -35,8 +40,13 @@ export interface ApplyResult {
   outcomes: (TransitionOutcome | undefined)[];
 }
 
-export async function loadRun(tx: Tx, deps: EngineDeps, runId: string): Promise<RunState | undefined> {
-  const rows = await loadRunRows(tx.db, deps.store.dialect, runId, true);
+export async function loadRun(
+  tx: { db: Queryable },
+  deps: EngineDeps,
+  runId: string,
+  lock = true,
+): Promise<RunState | undefined> {
+  const rows = await loadRunRows(tx.db, deps.store.dialect, runId, lock);
   if (!rows) return undefined;
   const runbook = await pinnedRunbook(tx, deps, rows.run.runbook, rows.run.runbook_version);
   return runFromRow(rows.run, runbook, rows.steps);
@@ -45,7 +55,12 @@ export async function loadRun(tx: Tx, deps: EngineDeps, runId: string): Promise<
 /** Runbook versions never change once applied, so each is read once per store and process. */
 const pinnedByStore = new WeakMap<EngineDeps['store'], Map<string, Runbook>>();
 
-async function pinnedRunbook(tx: Tx, deps: EngineDeps, name: string, version: number): Promise<Runbook> {
+async function pinnedRunbook(
+  tx: { db: Queryable },
+  deps: EngineDeps,
+  name: string,
+  version: number,
+): Promise<Runbook> {
   let pinned = pinnedByStore.get(deps.store);
   if (!pinned) pinnedByStore.set(deps.store, (pinned = new Map<string, Runbook>()));
   const key = `${name}@${version}`;

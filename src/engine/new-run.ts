@@ -26,6 +26,7 @@ export function newRunState(args: {
     parentStepKey: args.parent?.stepKey ?? null,
     concurrencyKey: null,
     completionSeq: 0,
+    version: 0,
     createdBy: args.createdBy,
     createdAt: args.now,
     startedAt: null,

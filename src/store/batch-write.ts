@@ -6,9 +6,9 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { TandemError } from '../core/errors.ts';
-import type { DialectAdapter } from './dialect.ts';
+import { driverErrorCode, type DialectAdapter } from './dialect.ts';
 import { appendRunEvents, type NewRunEvent } from './run-events.ts';
-import type { StepWrites } from './runs.ts';
+import type { RunWrite, StepWrites } from './runs.ts';
 import type { PendingNotification } from './store.ts';
 import type { Database, RunRow, StepRow } from './tables.ts';
 import { insertTimers, type NewTimer } from './timers.ts';
@@ -20,6 +20,9 @@ export interface Batch {
   events: NewRunEvent[];
   timers: NewTimer[];
 }
+
+const runConflict = (runId: string) =>
+  new TandemError('conflict', `run ${runId} changed while it was being updated`, { retryable: true });
 
 const conflict = (runId: string, key: string) =>
   new TandemError('conflict', `step ${key} of run ${runId} changed while it was being updated`, {
@@ -51,7 +54,13 @@ export async function writeBatch(
     if (r.insert) await db.insertInto('runs').values(r.row).execute();
     else {
       const { id, ...row } = r.row;
-      await db.updateTable('runs').set(row).where('id', '=', id).execute();
+      const res = await db
+        .updateTable('runs')
+        .set(row)
+        .where('id', '=', id)
+        .where('version', '=', r.oldVersion)
+        .executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw runConflict(id);
     }
   }
   for (const u of updates) {
@@ -90,6 +99,7 @@ const RUN_COLUMNS: (keyof RunRow)[] = [
   'parent_step_key',
   'concurrency_key',
   'completion_seq',
+  'version',
   'created_by',
   'created_at',
   'started_at',
@@ -128,7 +138,7 @@ const TIMER_COLUMNS =
   'run_id text, step_key text, kind text, attempt integer, data text, due_at bigint, created_at bigint';
 
 interface Rows {
-  runs: { row: RunRow; insert: boolean }[];
+  runs: RunWrite[];
   inserts: StepRow[];
   updates: { row: StepRow; oldStatus: string; oldAttempt: number }[];
   events: NewRunEvent[];
@@ -141,7 +151,10 @@ async function writeInOneStatement(db: Db, w: Rows, now: number): Promise<void> 
   if (w.runs.length + inserts.length + updates.length + events.length + timers.length + notes.length === 0)
     return;
   const runInserts = JSON.stringify(w.runs.filter((r) => r.insert).map((r) => r.row));
-  const runUpdates = JSON.stringify(w.runs.filter((r) => !r.insert).map((r) => r.row));
+  const runUpdates = JSON.stringify(
+    w.runs.filter((r) => !r.insert).map((r) => ({ ...r.row, old_version: r.oldVersion })),
+  );
+  const runUpdateCount = w.runs.filter((r) => !r.insert).length;
   const runCols = RUN_COLUMNS.map((c) => sql.id(c));
   const runVals = RUN_COLUMNS.map((c) => sql.ref(`v.${c}`));
   const updateRows = JSON.stringify(
@@ -180,12 +193,15 @@ async function writeInOneStatement(db: Db, w: Rows, now: number): Promise<void> 
       created_at: now,
     })),
   );
-  const res = await sql<{ updated: number }>`
+  await sql<{ notified: number }>`
     with run_ins as (
       insert into runs select * from jsonb_populate_recordset(null::runs, ${runInserts}::jsonb)
     ), run_upd as (
       update runs as r set (${sql.join(runCols)}) = (${sql.join(runVals)})
-      from jsonb_populate_recordset(null::runs, ${runUpdates}::jsonb) as v where r.id = v.id
+      from jsonb_to_recordset(${runUpdates}::jsonb) as o(id text, old_version integer),
+           jsonb_populate_recordset(null::runs, ${runUpdates}::jsonb) as v
+      where r.id = v.id and o.id = v.id and r.version = o.old_version
+      returning r.id
     ), ins as (
       insert into steps select * from jsonb_populate_recordset(null::steps, ${JSON.stringify(inserts)}::jsonb)
     ), upd as (
@@ -202,11 +218,14 @@ async function writeInOneStatement(db: Db, w: Rows, now: number): Promise<void> 
     ), note as (
       select pg_notify(c, p) from unnest(${notes.map((n) => n.channel)}::text[], ${notes.map((n) => n.payload)}::text[]) as n(c, p)
     )
-    select (select count(*) from upd)::int as updated, (select count(*) from note)::int as notified`.execute(
-    db,
-  );
-  if (res.rows[0]!.updated !== updates.length) {
-    const first = updates[0]!.row;
-    throw conflict(first.run_id, updates.length === 1 ? first.key : `one of ${updates.length} steps`);
-  }
+    select (select count(*) from note)::int as notified,
+      case when (select count(*) from upd) <> ${updates.length} or (select count(*) from run_upd) <> ${runUpdateCount}
+        then tandem_conflict('a run or step changed while it was being written') end as conflict`
+    .execute(db)
+    .catch((err: unknown) => {
+      // TD001: the whole statement rolled back; the transition is tried again on fresh state.
+      if (driverErrorCode(err) === 'TD001')
+        throw runConflict(w.runs[0]?.row.id ?? updates[0]?.row.run_id ?? '?');
+      throw err;
+    });
 }

@@ -38,6 +38,7 @@ const expected: { [T in keyof Database]-?: Nullability<Database[T]> } = {
     parent_step_key: 'null',
     concurrency_key: 'null',
     completion_seq: 'not null',
+    version: 'not null',
     created_by: 'null',
     created_at: 'not null',
     started_at: 'null',

@@ -62,6 +62,7 @@ function assembleStore(deps: {
     db: deps.db,
     dialect: deps.dialect,
     transaction: (fn) => runTransaction(deps, fn),
+    channel: (name) => fullChannelName(deps.channelPrefix, name),
     async listen(channel, handler) {
       return await deps.notifier.listen(fullChannelName(deps.channelPrefix, channel), handler);
     },

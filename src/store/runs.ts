@@ -100,6 +100,7 @@ export function runToRow(run: RunState, now: number): RunRow {
     parent_step_key: run.parentStepKey,
     concurrency_key: run.concurrencyKey,
     completion_seq: run.completionSeq,
+    version: run.version,
     created_by: run.createdBy,
     created_at: run.createdAt,
     started_at: run.startedAt,
@@ -124,6 +125,7 @@ export function runFromRow(row: RunRow, runbook: Runbook, steps: StepRow[]): Run
     parentStepKey: row.parent_step_key,
     concurrencyKey: row.concurrency_key,
     completionSeq: row.completion_seq,
+    version: row.version,
     createdBy: row.created_by,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -166,18 +168,25 @@ async function loadRunRowsInOneTrip(db: Db, runId: string) {
 
 /** The run row without the bookkeeping columns that change on every write. */
 function runFields(run: RunState): string {
-  const { updated_at: _u, completion_seq: _c, ...rest } = runToRow(run, 0);
+  const { updated_at: _u, completion_seq: _c, version: _v, ...rest } = runToRow(run, 0);
   return JSON.stringify(rest);
 }
 
 /** Step rows a transaction's transitions changed, written together by `writeBatch`. */
 export interface StepWrites {
-  /** Run rows to insert or update, by id, as they ended. */
-  runs: Map<string, { row: RunRow; insert: boolean }>;
+  /** Run rows to insert or update (from `oldVersion`), by id, as they ended. */
+  runs: Map<string, RunWrite>;
   /** By `run/key`: a step changed twice in one transaction is written once, as it ended. */
   inserts: Map<string, StepRow>;
   /** By `run/key`, with the status and attempt the step had in the store. */
   updates: Map<string, { row: StepRow; oldStatus: string; oldAttempt: number }>;
+}
+
+export interface RunWrite {
+  row: RunRow;
+  insert: boolean;
+  /** The version the update expects to find; the row carries the next one. */
+  oldVersion: number;
 }
 
 export const newStepWrites = (): StepWrites => ({ runs: new Map(), inserts: new Map(), updates: new Map() });
@@ -195,10 +204,19 @@ export function saveRun(
   now: number,
   writes: StepWrites,
 ): void {
-  const pendingRun = writes.runs.get(after.id);
-  if (!before || pendingRun?.insert) writes.runs.set(after.id, { row: runToRow(after, now), insert: true });
-  else if (pendingRun || runFields(before) !== runFields(after))
-    writes.runs.set(after.id, { row: runToRow(after, now), insert: false });
+  const pending = writes.runs.get(after.id);
+  const stepsChanged = [...changed].length > 0;
+  if (!before || pending?.insert) {
+    writes.runs.set(after.id, { row: runToRow(after, now), insert: true, oldVersion: 0 });
+  } else if (pending || stepsChanged || runFields(before) !== runFields(after)) {
+    // Every write moves the version on, so two writers that read the same version cannot both win.
+    const oldVersion = pending?.oldVersion ?? before.version;
+    writes.runs.set(after.id, {
+      row: { ...runToRow(after, now), version: oldVersion + 1 },
+      insert: false,
+      oldVersion,
+    });
+  }
   for (const key of changed) {
     const row = stepToRow(after.id, after.steps.get(key)!, now);
     const id = `${after.id}/${key}`;

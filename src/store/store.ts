@@ -33,6 +33,8 @@ export interface Store {
    * for the reconnect. Returns the function that stops listening.
    */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
+  /** A channel's name on the wire (prefixed), for a statement that notifies by itself. */
+  channel(name: string): string;
   /** Stop listening and close every connection. */
   close(): Promise<void>;
 }

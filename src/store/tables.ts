@@ -40,6 +40,8 @@ export interface RunsTable {
   concurrency_key: string | null;
   /** Counter giving each completed step its place, for compensation in reverse order. */
   completion_seq: number;
+  /** Bumped by every write of the run or its steps: a write that expected another version lost a race. */
+  version: number;
   created_by: string | null;
   created_at: number;
   started_at: number | null;

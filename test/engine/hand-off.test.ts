@@ -110,3 +110,48 @@ describeEachStore('orphaned leases', (ctx) => {
     }
   });
 });
+
+describeEachStore('results racing on one run', (ctx) => {
+  it('two results of one run accepted at the same moment both count, and the step needing both starts', async () => {
+    const t = await startTestEngine(ctx().store, { agent: false });
+    try {
+      await t.engine.applyRunbook(
+        yamlRunbook(
+          'join',
+          '  steps:\n    - id: a\n      shell: "true"\n    - id: b\n      shell: "true"\n    - id: c\n      needs: [a, b]\n      shell: "true"\n',
+        ),
+        null,
+      );
+      for (let i = 0; i < 15; i++) {
+        const { id } = await t.engine.startRun({ runbook: 'join', actor: null });
+        const claimed = await t.agents.claim(agent, 2);
+        expect(claimed.map((c) => c.key).sort()).toEqual(['a', 'b']);
+        const other = { ...agent, id: 'agent-b' };
+        await t.deps.store.db
+          .updateTable('steps')
+          .set({ agent: 'agent-b' })
+          .where('run_id', '=', id)
+          .where('key', '=', 'b')
+          .execute();
+        const [ra, rb] = await Promise.all(
+          claimed.map((c) =>
+            t.agents.complete(c.key === 'a' ? agent : other, [{ ...c, result: { ok: true } }], 1),
+          ),
+        );
+        expect([ra!.accepted[0]!.accepted, rb!.accepted[0]!.accepted]).toEqual([true, true]);
+        const handed = [...ra!.claimed, ...rb!.claimed].map((c) => c.key);
+        const run = await t.engine.getRun(id);
+        expect(run!.steps.get('c')!.status === 'running' ? handed : ['c']).toEqual(['c']);
+        expect(['ready', 'running']).toContain(run!.steps.get('c')!.status);
+        await t.deps.store.db
+          .updateTable('steps')
+          .set({ status: 'cancelled' })
+          .where('run_id', '=', id)
+          .where('key', '=', 'c')
+          .execute();
+      }
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -28,6 +28,7 @@ export class Sim {
       parentStepKey: null,
       concurrencyKey: null,
       completionSeq: 0,
+      version: 0,
       createdBy,
       createdAt: this.now,
       startedAt: null,

@@ -192,6 +192,8 @@ export interface RunState {
   parentStepKey: string | null;
   concurrencyKey: string | null;
   completionSeq: number;
+  /** The store's version of the run when it was loaded (the shell's optimistic writes check it). */
+  version: number;
   createdBy: string | null;
   createdAt: number;
   startedAt: number | null;

@@ -124,6 +124,7 @@ table runs
   column started_at bigint
   column finished_at bigint
   column updated_at bigint not null
+  column version integer not null default 0
   primary key runs_pkey (id)
   CREATE INDEX runs_parent_run_id_idx ON runs USING btree (parent_run_id)
   CREATE INDEX runs_runbook_created_at_idx ON runs USING btree (runbook, created_at)

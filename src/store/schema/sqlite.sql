@@ -124,6 +124,7 @@ table runs
   column started_at integer
   column finished_at integer
   column updated_at integer not null
+  column version integer not null default 0
   primary key (id)
   index runs_parent_run_id_idx (parent_run_id)
   index runs_runbook_created_at_idx (runbook, created_at)
