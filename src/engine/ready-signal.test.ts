@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readyHere, ReadySignal } from './ready-signal.ts';
+import { readyHere, readyPayload, ReadySignal } from './ready-signal.ts';
 
 const inProcess = {
   dialect: { listenNotify: false },
@@ -51,6 +51,35 @@ describe('ready signals', () => {
     expect(woken).toEqual(['db']);
     web.close();
     db.close();
+    await ready.close();
+  });
+});
+
+describe('ready signals through the database', () => {
+  it('a signal of another process wakes claims here; this process’s own echo does not wake them twice', async () => {
+    let deliver: (payload: string) => void = () => undefined;
+    const viaDatabase = {
+      dialect: { listenNotify: true },
+      listen: (_channel: string, handler: (payload: string) => void) => {
+        deliver = handler;
+        return Promise.resolve(() => Promise.resolve());
+      },
+    };
+    const ready = await ReadySignal.open(viaDatabase);
+    const never = new AbortController().signal;
+    const woken: number[] = [];
+    const watches = [0, 1].map((i) => {
+      const w = ready.watch('x');
+      void w.wait(2_000, never).then(() => woken.push(i));
+      return w;
+    });
+    deliver(readyPayload({ site: 'x', labels: [], count: 1 }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(woken).toEqual([]);
+    deliver(JSON.stringify(['x', [], 1, 'another-process']));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(woken).toEqual([0]);
+    for (const w of watches) w.close();
     await ready.close();
   });
 });

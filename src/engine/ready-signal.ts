@@ -4,6 +4,7 @@
  * A signal says how many steps became ready and which labels they need, so only as many claims
  * wake as could take them, oldest first.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Store } from '../store/index.ts';
 
@@ -22,15 +23,19 @@ local.setMaxListeners(0);
 
 /** Tell this process's waiting claims about steps made ready (call after the commit). */
 export function readyHere(group: ReadyGroup): void {
-  local.emit('ready', readyPayload(group));
+  local.emit('ready', group);
 }
 
-export const readyPayload = (g: ReadyGroup): string => JSON.stringify([g.site, g.labels, g.count]);
+/** This process, in payloads: its own signals come back through the database too, and are ignored. */
+const ORIGIN = randomUUID();
+
+export const readyPayload = (g: ReadyGroup): string => JSON.stringify([g.site, g.labels, g.count, ORIGIN]);
 
 function parseReady(payload: string): ReadyGroup | undefined {
   try {
-    const [site, labels, count] = JSON.parse(payload) as [unknown, unknown, unknown];
+    const [site, labels, count, origin] = JSON.parse(payload) as [unknown, unknown, unknown, unknown];
     if (typeof site !== 'string' || !Array.isArray(labels) || typeof count !== 'number') return undefined;
+    if (origin === ORIGIN) return undefined;
     return { site, labels: labels.filter((l): l is string => typeof l === 'string'), count };
   } catch {
     return undefined;
@@ -49,17 +54,18 @@ export class ReadySignal {
 
   static async open(store: SignalSource): Promise<ReadySignal> {
     const signal = new ReadySignal();
+    const onLocal = (group: ReadyGroup) => signal.fire(group);
     const onPayload = (payload: string) => {
       const group = parseReady(payload);
       if (group) signal.fire(group);
     };
-    local.on('ready', onPayload);
+    local.on('ready', onLocal);
     // In-process stores (SQLite) signal this process only, which readyHere already does.
     const stopStore = store.dialect.listenNotify
       ? await store.listen('steps-ready', onPayload)
       : () => Promise.resolve();
     signal.stop = async () => {
-      local.off('ready', onPayload);
+      local.off('ready', onLocal);
       await stopStore();
     };
     return signal;
