@@ -79,7 +79,7 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
       .then(async (raw) => {
         if (streams) for (const s of ['stdout', 'stderr'] as const) log(s, streams[s].flush());
         const result = masker ? maskResult(raw, masker) : raw;
-        const report = { ...lease(step), result };
+        const report = { ...leaseOf(step), result };
         if (!abort.signal.aborted) await o.outbox?.saveResult(report);
         inFlight.delete(step.idempotencyKey);
         if (!abort.signal.aborted) results.push(report);
@@ -108,7 +108,7 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
   let fatal: unknown;
   const heartbeat = setInterval(() => {
     // Held: what runs, and what finished but waits to be reported (the server must not take those back).
-    const leases = [...inFlight.values()].map((f) => lease(f.step)).concat(results.map(leaseOf));
+    const leases = [...inFlight.values()].map((f) => leaseOf(f.step)).concat(results.map(leaseOf));
     void flushLogs();
     // Beat even with nothing leased: presence, draining state, and a revoked credential noticed.
     o.api.heartbeat(leases).then(
@@ -200,13 +200,6 @@ export async function runAgentLoop(o: AgentLoopOptions): Promise<void> {
   }
 }
 
-const lease = (s: ClaimedStep): LeaseRef => ({
-  runId: s.runId,
-  key: s.key,
-  attempt: s.attempt,
-  leaseToken: s.leaseToken,
-});
-
 /** The result with every secret value masked: outputs, error and the structured result. */
 function maskResult(r: StepResult, masker: Masker): StepResult {
   const deep = (v: unknown): unknown =>
@@ -220,6 +213,7 @@ function maskResult(r: StepResult, masker: Masker): StepResult {
   return deep(r) as StepResult;
 }
 
+/** The lease part of a claim or a report: what heartbeats and results carry. */
 const leaseOf = (r: LeaseRef): LeaseRef => ({
   runId: r.runId,
   key: r.key,

@@ -20,7 +20,7 @@ import {
   type StepLogChunk,
   type Tx,
 } from '../store/index.ts';
-import { applyEvents, flushSink, newSink } from './apply.ts';
+import { applyEvents, flushSink, newSink, resultEvent } from './apply.ts';
 import type { EffectSink } from './effects.ts';
 import { prepareClaimed } from './claim-prepare.ts';
 import { handOff } from './hand-off.ts';
@@ -110,7 +110,7 @@ export class AgentService {
    * need claim-time preparation (secrets, host keys) get it in a transaction afterwards.
    */
   private async claimInOneTrip(agent: ClaimingAgent, max: number): Promise<ClaimedStep[]> {
-    const claimed = await claimInOneStatement(this.deps.store.db, {
+    const claimed = await claimInOneStatement(this.deps.store.db, this.deps.store.dialect, {
       agent,
       max,
       now: this.deps.clock(),
@@ -255,17 +255,7 @@ export class AgentService {
       const { outcomes } = await applyEvents(
         tx,
         this.deps,
-        ordered.map((r) => ({
-          runId: r.runId,
-          event: {
-            type: 'step.result',
-            key: r.key,
-            attempt: r.attempt,
-            leaseToken: r.leaseToken,
-            result: r.result,
-            agent: agent.id,
-          },
-        })),
+        ordered.map((r) => ({ runId: r.runId, event: resultEvent(r, agent.id) })),
         sink,
       );
       const verdicts = new Map<LeaseRef, { accepted: boolean; reason?: string }>();

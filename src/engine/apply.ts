@@ -5,7 +5,13 @@
  * runs become messages delivered by the timer loop, so a transaction only ever locks runs it
  * creates or the one it was asked about.
  */
-import { transition, type EngineEvent, type RunState, type TransitionOutcome } from '../core/engine/index.ts';
+import {
+  transition,
+  type EngineEvent,
+  type RunState,
+  type StepResult,
+  type TransitionOutcome,
+} from '../core/engine/index.ts';
 import type { Kysely, Transaction } from 'kysely';
 import { TandemError } from '../core/errors.ts';
 import type { Database } from '../store/index.ts';
@@ -21,6 +27,7 @@ import {
   runbookDefinition,
   runFromRow,
   saveRun,
+  type LeaseRef,
   type Tx,
 } from '../store/index.ts';
 import type { EngineDeps } from './deps.ts';
@@ -109,11 +116,7 @@ export async function applyEvents(
     }
     saveRun(stored ? before : undefined, outcome.run, outcome.changed, now, sink.steps);
     states.set(item.runId, outcome.run);
-    for (const key of outcome.changed) {
-      const s = outcome.run.steps.get(key)!;
-      if (s.status === 'ready' && s.site !== null)
-        sink.ready.set(`${outcome.run.id}/${key}`, { site: s.site, labels: s.labels ?? [] });
-    }
+    noteReady(sink, outcome.run, outcome.changed);
     await performEffects(tx, deps, outcome.run, outcome.effects, sink, now);
     queue.push(...sink.followUps.splice(0));
   }
@@ -129,23 +132,59 @@ export const newSink = (): EffectSink => ({
   ready: new Map(),
 });
 
-/** Write what a transaction's transitions accumulated, and say who should wake after commit. */
-export async function flushSink(tx: Tx, deps: EngineDeps, sink: EffectSink, now: number): Promise<void> {
-  const runs = new Set(sink.events.map((e) => e.runId));
-  const soonest = sink.timers.length > 0 ? Math.min(...sink.timers.map((t) => t.dueAt)) : undefined;
-  // One signal per site and label set, with how many steps: only that many claims wake.
-  const groups = new Map<string, ReadyGroup>();
+/** Record the steps a transition made ready, so agents that can take them are woken. */
+export function noteReady(sink: EffectSink, run: RunState, changed: Iterable<string>): void {
+  for (const key of changed) {
+    const s = run.steps.get(key)!;
+    if (s.status === 'ready' && s.site !== null)
+      sink.ready.set(`${run.id}/${key}`, { site: s.site, labels: s.labels ?? [] });
+  }
+}
+
+/** An agent's result as the event the core takes. */
+export function resultEvent(r: LeaseRef & { result: StepResult }, agentId: string): EngineEvent {
+  return {
+    type: 'step.result',
+    key: r.key,
+    attempt: r.attempt,
+    leaseToken: r.leaseToken,
+    result: r.result,
+    agent: agentId,
+  };
+}
+
+/**
+ * Who must hear of a sink's writes: the notifications for other replicas (channel names before
+ * the store's prefix), the ready groups this process wakes at commit, the runs whose live views
+ * follow. One signal per site and label set, with how many steps: only that many claims wake.
+ */
+export function wakeUps(
+  sink: EffectSink,
+  now: number,
+): { notes: { channel: string; payload: string }[]; groups: ReadyGroup[]; runs: Set<string> } {
+  const byPlace = new Map<string, ReadyGroup>();
   for (const at of sink.ready.values()) {
     const id = JSON.stringify([at.site, at.labels]);
-    const g = groups.get(id);
+    const g = byPlace.get(id);
     if (g) g.count++;
-    else groups.set(id, { site: at.site, labels: at.labels, count: 1 });
+    else byPlace.set(id, { site: at.site, labels: at.labels, count: 1 });
   }
-  // Other replicas hear it from the database; this process's agents at once after commit.
-  for (const g of groups.values()) tx.notify('steps-ready', readyPayload(g));
-  if (groups.size > 0) tx.afterCommit(() => groups.forEach((g) => readyHere(g)));
+  const groups = [...byPlace.values()];
+  const notes = groups.map((g) => ({ channel: 'steps-ready', payload: readyPayload(g) }));
+  const soonest = sink.timers.length > 0 ? Math.min(...sink.timers.map((t) => t.dueAt)) : undefined;
+  // Timers due later are found by the timer loop's own poll (at least once a second).
+  if (soonest !== undefined && soonest <= now + 1_000)
+    notes.push({ channel: 'timers', payload: String(soonest) });
+  return { notes, groups, runs: new Set(sink.events.map((e) => e.runId)) };
+}
+
+/** Write what a transaction's transitions accumulated, and say who should wake after commit. */
+export async function flushSink(tx: Tx, deps: EngineDeps, sink: EffectSink, now: number): Promise<void> {
+  const { notes, groups, runs } = wakeUps(sink, now);
   sink.ready.clear();
-  if (soonest !== undefined && soonest <= now + 1_000) tx.notify('timers', String(soonest));
-  await writeBatch(tx.db, deps.store.dialect, sink, now, tx.takeNotifications());
+  // Other replicas hear it from the database; this process's agents and views at once after commit.
+  for (const n of notes) tx.notify(n.channel, n.payload);
+  if (groups.length > 0) tx.afterCommit(() => groups.forEach((g) => readyHere(g)));
   if (runs.size > 0) tx.afterCommit(() => runs.forEach((r) => runSignals.changed(r)));
+  await writeBatch(tx.db, deps.store.dialect, sink, now, tx.takeNotifications());
 }

@@ -41,6 +41,25 @@ export const MESSAGE = {
   granted: 'msg.concurrency-granted',
 } as const;
 
+/** Effects that only add rows to the run's history and timers: no I/O of their own. */
+export type RecordEffect = Extract<Effect, { type: 'event' | 'timer' }>;
+
+export const isRecordEffect = (e: Effect): e is RecordEffect => e.type === 'event' || e.type === 'timer';
+
+/** Queue an event or timer of `runId` for the transaction's write. */
+export function collectRecord(runId: string, e: RecordEffect, sink: EffectSink): void {
+  if (e.type === 'event')
+    sink.events.push({
+      runId,
+      type: e.event,
+      stepKey: e.key ?? null,
+      attempt: e.attempt ?? null,
+      actor: e.actor ?? null,
+      data: e.data,
+    });
+  else sink.timers.push({ runId, stepKey: e.key, kind: e.kind, attempt: e.attempt, dueAt: e.dueAt });
+}
+
 export async function performEffects(
   tx: Tx,
   deps: EngineDeps,
@@ -50,20 +69,11 @@ export async function performEffects(
   now: number,
 ): Promise<void> {
   for (const e of effects) {
+    if (isRecordEffect(e)) {
+      collectRecord(run.id, e, sink);
+      continue;
+    }
     switch (e.type) {
-      case 'event':
-        sink.events.push({
-          runId: run.id,
-          type: e.event,
-          stepKey: e.key ?? null,
-          attempt: e.attempt ?? null,
-          actor: e.actor ?? null,
-          data: e.data,
-        });
-        break;
-      case 'timer':
-        sink.timers.push({ runId: run.id, stepKey: e.key, kind: e.kind, attempt: e.attempt, dueAt: e.dueAt });
-        break;
       case 'task.create':
         await createTask(tx.db, {
           id: e.taskId,

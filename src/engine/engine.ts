@@ -113,8 +113,8 @@ export class Engine {
     });
   }
 
-  /** A run's current state, read without locking. */
+  /** A run's current state: one consistent read, without taking the run's lock from writers. */
   async getRun(runId: string): Promise<RunState | undefined> {
-    return this.deps.store.transaction((tx) => loadRun(tx, this.deps, runId));
+    return this.deps.store.transaction((tx) => loadRun(tx, this.deps, runId, false));
   }
 }

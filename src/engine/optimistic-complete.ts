@@ -16,12 +16,12 @@ import {
   type LeaseRef,
 } from '../store/index.ts';
 import type { StepResult } from '../core/engine/index.ts';
-import { loadRun, newSink } from './apply.ts';
+import { loadRun, newSink, noteReady, resultEvent, wakeUps } from './apply.ts';
 import type { EngineDeps } from './deps.ts';
 import { handOff } from './hand-off.ts';
-import { readyHere, readyPayload, type ReadyGroup } from './ready-signal.ts';
+import { readyHere } from './ready-signal.ts';
 import { runSignals } from './run-signals.ts';
-import type { EffectSink } from './effects.ts';
+import { collectRecord, isRecordEffect, type EffectSink } from './effects.ts';
 
 /** Races lost before falling back to the locked path. */
 const TRIES = 3;
@@ -43,61 +43,27 @@ export async function completeOptimistically(
     const before: RunState | undefined = await loadRun({ db: deps.store.db }, deps, r.runId, false);
     if (!before) return undefined;
     const now = deps.clock();
-    const outcome = transition(
-      before,
-      {
-        type: 'step.result',
-        key: r.key,
-        attempt: r.attempt,
-        leaseToken: r.leaseToken,
-        result: r.result,
-        agent: agent.id,
-      },
-      { now, newId: deps.newId, random: Math.random },
-    );
+    const outcome = transition(before, resultEvent(r, agent.id), {
+      now,
+      newId: deps.newId,
+      random: Math.random,
+    });
     if (outcome.refused !== undefined) return { accepted: false, reason: outcome.refused, claimed: [] };
-    if (outcome.effects.some((e) => e.type !== 'event' && e.type !== 'timer')) return undefined;
+    const records = outcome.effects.filter(isRecordEffect);
+    if (records.length !== outcome.effects.length) return undefined;
     const sink = newSink();
     saveRun(before, outcome.run, outcome.changed, now, sink.steps);
-    for (const e of outcome.effects) {
-      if (e.type === 'event')
-        sink.events.push({
-          runId: before.id,
-          type: e.event,
-          stepKey: e.key ?? null,
-          attempt: e.attempt ?? null,
-          actor: e.actor ?? null,
-          data: e.data,
-        });
-      else if (e.type === 'timer')
-        sink.timers.push({
-          runId: before.id,
-          stepKey: e.key,
-          kind: e.kind,
-          attempt: e.attempt,
-          dueAt: e.dueAt,
-        });
-    }
-    for (const key of outcome.changed) {
-      const s = outcome.run.steps.get(key)!;
-      if (s.status === 'ready' && s.site !== null)
-        sink.ready.set(`${before.id}/${key}`, { site: s.site, labels: s.labels ?? [] });
-    }
+    for (const e of records) collectRecord(before.id, e, sink);
+    noteReady(sink, outcome.run, outcome.changed);
     const claimed =
       claimMore > 0
         ? handOff(sink, agent, claimMore, { token: randomToken(16), now, leaseMs: deps.leaseMs })
         : [];
     recordStarts(sink, claimed, now);
-    const groups = readyGroups(sink);
-    const notes = groups.map((g) => ({
-      channel: deps.store.channel('steps-ready'),
-      payload: readyPayload(g),
-    }));
-    const soonest = sink.timers.length > 0 ? Math.min(...sink.timers.map((t) => t.dueAt)) : undefined;
-    if (soonest !== undefined && soonest <= now + 1_000)
-      notes.push({ channel: deps.store.channel('timers'), payload: String(soonest) });
+    const { notes, groups } = wakeUps(sink, now);
+    const wire = notes.map((n) => ({ channel: deps.store.channel(n.channel), payload: n.payload }));
     try {
-      await writeBatch(deps.store.db, deps.store.dialect, sink, now, notes);
+      await writeBatch(deps.store.db, deps.store.dialect, sink, now, wire);
     } catch (err: unknown) {
       if (isTandemError(err, 'conflict') && err.retryable) continue;
       throw err;
@@ -107,15 +73,4 @@ export async function completeOptimistically(
     return { accepted: true, claimed };
   }
   return undefined;
-}
-
-function readyGroups(sink: EffectSink): ReadyGroup[] {
-  const groups = new Map<string, ReadyGroup>();
-  for (const at of sink.ready.values()) {
-    const id = JSON.stringify([at.site, at.labels]);
-    const g = groups.get(id);
-    if (g) g.count++;
-    else groups.set(id, { site: at.site, labels: at.labels, count: 1 });
-  }
-  return [...groups.values()];
 }

@@ -7,11 +7,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { TandemError } from '../core/errors.ts';
 import { driverErrorCode, type DialectAdapter } from './dialect.ts';
-import { appendRunEvents, type NewRunEvent } from './run-events.ts';
+import { appendRunEvents, runEventRow, type NewRunEvent } from './run-events.ts';
 import type { RunWrite, StepWrites } from './runs.ts';
 import type { PendingNotification } from './store.ts';
 import type { Database, RunRow, StepRow } from './tables.ts';
-import { insertTimers, type NewTimer } from './timers.ts';
+import { insertTimers, timerRow, type NewTimer } from './timers.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -171,28 +171,8 @@ async function writeInOneStatement(db: Db, w: Rows, now: number): Promise<void> 
       ...STEP_COLUMNS.map(([c, t]) => `${c} ${t}`),
     ].join(', '),
   );
-  const eventRows = JSON.stringify(
-    events.map((e) => ({
-      run_id: e.runId,
-      type: e.type,
-      step_key: e.stepKey ?? null,
-      attempt: e.attempt ?? null,
-      actor: e.actor ?? null,
-      data: e.data === undefined || e.data === null ? null : JSON.stringify(e.data),
-      created_at: now,
-    })),
-  );
-  const timerRows = JSON.stringify(
-    timers.map((t) => ({
-      run_id: t.runId,
-      step_key: t.stepKey,
-      kind: t.kind,
-      attempt: t.attempt,
-      data: t.data === undefined ? null : JSON.stringify(t.data),
-      due_at: t.dueAt,
-      created_at: now,
-    })),
-  );
+  const eventRows = JSON.stringify(events.map((e) => runEventRow(e, now)));
+  const timerRows = JSON.stringify(timers.map((t) => timerRow(t, now)));
   await sql<{ notified: number }>`
     with run_ins as (
       insert into runs select * from jsonb_populate_recordset(null::runs, ${runInserts}::jsonb)

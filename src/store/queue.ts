@@ -80,14 +80,22 @@ export async function claimReadySteps(
     .where((eb) => eb(eb.refTuple('run_id', 'key'), 'in', candidates))
     .returning(['run_id', 'key', 'attempt', 'action'])
     .execute();
-  return rows.map((r) => ({
+  return rows.map((r) => claimedStep(r, a.leaseToken));
+}
+
+/** A claimed row as the agent receives it. */
+function claimedStep(
+  r: { run_id: string; key: string; attempt: number; action: string | null },
+  leaseToken: string,
+): ClaimedStep {
+  return {
     runId: r.run_id,
     key: r.key,
     attempt: r.attempt,
-    leaseToken: a.leaseToken,
+    leaseToken,
     action: JSON.parse(r.action ?? 'null') as Action,
     idempotencyKey: `${r.run_id}/${r.key}/${r.attempt}`,
-  }));
+  };
 }
 
 /** Extend the leases the agent still holds; returns the ones it lost (cancelled, expired, taken). */
@@ -132,6 +140,7 @@ export async function expiredLeases(
  */
 export async function claimInOneStatement(
   db: Db,
+  dialect: DialectAdapter,
   a: {
     agent: ClaimingAgent;
     max: number;
@@ -141,7 +150,6 @@ export async function claimInOneStatement(
     timeoutSlackMs: number;
   },
 ): Promise<ClaimedStep[]> {
-  const labels = JSON.stringify(a.agent.labels);
   const started = JSON.stringify({ agent: a.agent.id, site: a.agent.site });
   const res = await sql<{ run_id: string; key: string; attempt: number; action: string | null }>`
     with c as (
@@ -151,7 +159,7 @@ export async function claimInOneStatement(
       where (run_id, key) in (
         select run_id, key from steps
         where status = 'ready' and site = ${a.agent.site} and available_at <= ${a.now}
-          and coalesce(labels, '[]')::jsonb <@ ${labels}::jsonb
+          and ${labelsMatch(dialect, a.agent.labels)}
         order by available_at limit ${a.max} for update skip locked)
       returning run_id, key, attempt, action
     ), ev as (
@@ -165,14 +173,7 @@ export async function claimInOneStatement(
       from c where action::jsonb ? 'timeoutMs'
     )
     select * from c`.execute(db);
-  return res.rows.map((r) => ({
-    runId: r.run_id,
-    key: r.key,
-    attempt: r.attempt,
-    leaseToken: a.leaseToken,
-    action: JSON.parse(r.action ?? 'null') as Action,
-    idempotencyKey: `${r.run_id}/${r.key}/${r.attempt}`,
-  }));
+  return res.rows.map((r) => claimedStep(r, a.leaseToken));
 }
 
 /**

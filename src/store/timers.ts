@@ -24,21 +24,24 @@ export interface DueTimer {
   dueAt: number;
 }
 
+/** A timer as its row. */
+export function timerRow(t: NewTimer, now: number) {
+  return {
+    run_id: t.runId,
+    step_key: t.stepKey,
+    kind: t.kind,
+    attempt: t.attempt,
+    data: t.data === undefined ? null : JSON.stringify(t.data),
+    due_at: t.dueAt,
+    created_at: now,
+  };
+}
+
 export async function insertTimers(db: Db, timers: NewTimer[], now: number): Promise<void> {
   if (timers.length === 0) return;
   await db
     .insertInto('timers')
-    .values(
-      timers.map((t) => ({
-        run_id: t.runId,
-        step_key: t.stepKey,
-        kind: t.kind,
-        attempt: t.attempt,
-        data: t.data === undefined ? null : JSON.stringify(t.data),
-        due_at: t.dueAt,
-        created_at: now,
-      })),
-    )
+    .values(timers.map((t) => timerRow(t, now)))
     .execute();
 }
 

@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCertificates } from '../support/tls.ts';
 import { executeAction, type ActionContext } from '../../src/agent/actions/index.ts';
 import type { Action } from '../../src/core/engine/index.ts';
 
-const exec = promisify(execFile);
 const ctx = (): ActionContext => ({
   runId: 'r',
   key: 'k',
@@ -58,55 +56,10 @@ describe('http steps over TLS', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tandem-https-'));
-    const ssl = (args: string[]) => exec('openssl', args, { cwd: dir });
-    await ssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=Step CA',
-    ]);
-    await ssl([
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      's.key',
-      '-out',
-      's.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    ]);
-    await writeFile(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\n');
-    await ssl([
-      'x509',
-      '-req',
-      '-in',
-      's.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      's.pem',
-      '-days',
-      '1',
-      '-extfile',
-      'ext',
-    ]);
-    ca = await readFile(join(dir, 'ca.pem'), 'utf8');
+    const certs = await makeCertificates(dir);
+    ca = await readFile(certs.ca, 'utf8');
     const server = createServer(
-      { cert: await readFile(join(dir, 's.pem')), key: await readFile(join(dir, 's.key')) },
+      { cert: await readFile(certs.cert), key: await readFile(certs.key) },
       (req, res) => {
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ path: req.url, key: req.headers['idempotency-key'] }));

@@ -3,15 +3,14 @@
  * site, fail-over when an agent dies, fencing of a frozen agent, and store-and-forward across a
  * server restart.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAgentProcess, type AgentProcess } from '../support/agent-process.ts';
+import { makeCertificates } from '../support/tls.ts';
 import {
   client,
   freePort,
@@ -19,8 +18,6 @@ import {
   TEST_TOKEN,
   type ServerProcess,
 } from '../support/server-process.ts';
-
-const exec = promisify(execFile);
 
 type Api = ReturnType<typeof client>;
 let cleanup: (() => Promise<void>)[] = [];
@@ -398,53 +395,7 @@ spec:
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'tandem-tls-'));
       cleanup.push(() => rm(dir, { recursive: true, force: true }));
-      const ssl = (args: string[]) => exec('openssl', args, { cwd: dir });
-      await ssl([
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'ca.key',
-        '-out',
-        'ca.pem',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=Test CA',
-      ]);
-      await ssl([
-        'req',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'server.key',
-        '-out',
-        'server.csr',
-        '-subj',
-        '/CN=127.0.0.1',
-      ]);
-      await writeFile(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\n');
-      await ssl([
-        'x509',
-        '-req',
-        '-in',
-        'server.csr',
-        '-CA',
-        'ca.pem',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        'server.pem',
-        '-days',
-        '1',
-        '-extfile',
-        'ext',
-      ]);
-      const tls = { cert: join(dir, 'server.pem'), key: join(dir, 'server.key'), ca: join(dir, 'ca.pem') };
+      const tls = await makeCertificates(dir);
       const server = await startServerProcess({ port: await freePort(), dataDir: join(dir, 'data'), tls });
       cleanup.push(() => server.kill('SIGKILL'));
       const api = tlsClient(server.url, tls.ca);
