@@ -113,18 +113,23 @@ export function agentProtocolRoutes(app: FastifyInstance, ctx: ServerContext): v
         }),
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const agent = agentOf(req);
       await ctx.agents.seen(agent.id);
+      // The response closing before it was sent means the agent went away (its connection
+      // closed): stop waiting, so no step is claimed for an agent that will never see it.
+      // (The request's own 'close' only says its body has been read.)
       const gone = new AbortController();
-      const onClose = () => gone.abort();
-      req.raw.on('close', onClose);
+      const onClose = () => {
+        if (!reply.raw.writableEnded) gone.abort();
+      };
+      reply.raw.on('close', onClose);
       try {
         const signal = AbortSignal.any([gone.signal, ctx.shutdown]);
         const steps = await ctx.agents.claimWaiting(agent, req.body.max, req.body.wait_ms, signal, ctx.ready);
         return { steps };
       } finally {
-        req.raw.off('close', onClose);
+        reply.raw.off('close', onClose);
       }
     },
   );
