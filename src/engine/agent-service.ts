@@ -197,16 +197,22 @@ export class AgentService {
   }
 
   /**
-   * A step leased to the agent that its heartbeat does not list never reached it (the answer to
+   * A step leased to the agent that its heartbeats do not list never reached it (the answer to
    * a claim was lost with its connection): give it back now rather than when the lease runs out.
-   * Claimed more than half a lease ago, so a claim answer still on its way is not taken back.
+   * Only when claimed more than half a lease ago and left out by two heartbeats in a row: one
+   * heartbeat may have been written before the claim's answer arrived and delivered late.
    */
   private async releaseOrphans(agentId: string, held: LeaseRef[], now: number): Promise<void> {
-    const orphans = await orphanedLeases(this.deps.store.db, {
+    const found = await orphanedLeases(this.deps.store.db, {
       agentId,
       held,
       startedBefore: now - this.deps.leaseMs / 2,
     });
+    const id = (o: { runId: string; key: string; attempt: number }) => `${o.runId}/${o.key}/${o.attempt}`;
+    const before = this.suspects.get(agentId);
+    if (found.length > 0) this.suspects.set(agentId, new Set(found.map(id)));
+    else this.suspects.delete(agentId);
+    const orphans = found.filter((o) => before?.has(id(o)));
     for (const o of orphans) {
       await this.deps.store.transaction((tx) =>
         applyEvents(tx, this.deps, [
@@ -227,6 +233,8 @@ export class AgentService {
   }
 
   private readonly lastSeen = new Map<string, number>();
+  /** Per agent, attempts its last heartbeat left out (this process's view; see releaseOrphans). */
+  private readonly suspects = new Map<string, Set<string>>();
 
   /**
    * Accept a batch of results in one transaction and, when `claimMore` > 0, claim that many more
