@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ServerContext } from './context.ts';
 import { errorHandler } from './errors.ts';
+import { checkRouteAccess, enforceDeclaredAccess, routeAccess } from './access.ts';
 import { runbookRoutes } from './routes/runbooks.ts';
 import { runRoutes } from './routes/runs.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -11,11 +12,6 @@ import { AgentAuthenticator, agentProtocolRoutes } from './routes/agent-protocol
 import { secretRoutes } from './routes/secrets.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { VERSION } from '../version.ts';
-
-/** Routes anyone may call: liveness and the API description. */
-const PUBLIC = new Set(['/api/v1/health', '/api/openapi.json', '/api/v1/agent/enroll']);
-/** Routes agents call with their own credential; user tokens are not accepted there. */
-const AGENT_PREFIX = '/api/v1/agent/';
 
 export async function buildApp(
   ctx: ServerContext,
@@ -51,23 +47,30 @@ export async function buildApp(
   const agentAuth = new AgentAuthenticator(ctx);
   app.decorateRequest('caller', null);
   app.decorateRequest('agentCaller', null);
+  enforceDeclaredAccess(app, ctx.routes);
+  // Agents call their routes with their own credential; user tokens are not accepted there.
   app.addHook('onRequest', async (req) => {
-    const path = req.url.split('?')[0]!;
-    if (PUBLIC.has(path) || !path.startsWith('/api/')) return;
-    if (path.startsWith(AGENT_PREFIX)) req.agentCaller = await agentAuth.authenticate(req);
-    else req.caller = await ctx.auth.authenticate(req);
+    const access = routeAccess(req);
+    if (access === undefined || access === 'public') return;
+    if (access === 'agent') req.agentCaller = await agentAuth.authenticate(req);
+    else {
+      req.caller = await ctx.auth.authenticate(req);
+      checkRouteAccess(req);
+    }
   });
 
   app.get(
     '/api/v1/health',
-    { schema: { summary: 'Liveness and the store in use', security: [] } },
+    { config: { access: 'public' }, schema: { summary: 'Liveness and the store in use', security: [] } },
     async () => ({
       status: 'ok',
       version: VERSION,
       store: ctx.store.dialect.name,
     }),
   );
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
   runbookRoutes(app, ctx);
   runRoutes(app, ctx);

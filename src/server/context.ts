@@ -4,7 +4,8 @@ import type { Engine } from '../engine/engine.ts';
 import type { ReadySignal } from '../engine/ready-signal.ts';
 import type { MasterKey } from '../secrets/index.ts';
 import type { Store } from '../store/index.ts';
-import type { TokenAuthenticator } from './auth.ts';
+import type { RouteEntry } from './access.ts';
+import type { Authenticator } from './auth.ts';
 
 /** What the routes need, built once by the server. */
 export interface ServerContext {
@@ -13,11 +14,13 @@ export interface ServerContext {
   agents: AgentService;
   /** Wakes waiting claims when steps become ready. */
   ready: ReadySignal;
-  auth: TokenAuthenticator;
+  auth: Authenticator;
   log: Logger;
   clock: () => number;
   /** Encrypts and decrypts secrets. */
   masterKey: MasterKey;
+  /** Filled as routes register: each API route with the access it declares. */
+  routes: RouteEntry[];
   /** Aborted when the server shuts down: live streams end then. */
   shutdown: AbortSignal;
 }

@@ -19,7 +19,7 @@ import { VERSION } from '../version.ts';
 import { checkMasterKey, loadMasterKey } from '../secrets/index.ts';
 import { buildApp } from './app.ts';
 import { createLogger } from '../logger.ts';
-import { ensureAdminToken, TokenAuthenticator } from './auth.ts';
+import { ensureAdmin, Authenticator } from './auth.ts';
 
 export interface ServerOptions {
   port: number;
@@ -67,7 +67,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const deps: EngineDeps = { store, clock: Date.now, newId: uuidv7, log, leaseMs, masterKey };
   const engine = new Engine(deps);
   const agents = new AgentService(deps);
-  const generated = await ensureAdminToken(store, process.env.TANDEM_ADMIN_TOKEN, Date.now());
+  const generated = await ensureAdmin(store, process.env.TANDEM_ADMIN_TOKEN, Date.now());
   if (generated)
     (o.announce ?? console.log)(`Admin token (shown once; export it as TANDEM_TOKEN): ${generated}`);
   if (o.runbooksDir) await applyFolder(engine, o.runbooksDir, log);
@@ -103,10 +103,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       engine,
       agents,
       ready,
-      auth: new TokenAuthenticator(store, Date.now),
+      auth: new Authenticator(store, Date.now),
       log,
       clock: Date.now,
       masterKey,
+      routes: [],
       shutdown: stop.signal,
     },
     o.tls,

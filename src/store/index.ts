@@ -21,3 +21,5 @@ export * from './sites.ts';
 export * from './agents.ts';
 export * from './known-hosts.ts';
 export * from './batch-write.ts';
+export * from './principals.ts';
+export * from './audit.ts';

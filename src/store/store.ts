@@ -42,6 +42,7 @@ export interface Store {
 /** The transaction handed to `Store.transaction` callbacks. */
 export interface Tx {
   readonly db: Transaction<Database>;
+  readonly dialect: DialectAdapter;
   /**
    * Send a notification when (and only if) this transaction commits. The same channel and
    * payload twice in one transaction is sent once. PostgreSQL caps payloads at 8000 bytes:

@@ -113,6 +113,14 @@ export interface TasksTable {
   deadline: number | null;
   created_at: number;
   closed_at: number | null;
+  /** The rendered message or title, for listings. */
+  title: string | null;
+  /** JSON Assignees ({role?, team?, users?}) who may act now; escalation replaces it. */
+  assignees: string | null;
+  /** The user who claimed a manual task (others may still see it). */
+  claimed_by: string | null;
+  /** 0, or 1 once escalated. */
+  level: Generated<number>;
 }
 
 export interface DecisionsTable {
@@ -171,11 +179,15 @@ export interface ApiTokensTable {
   name: string;
   /** sha256 of the token; the token itself is shown once. */
   token_hash: string;
+  /** The owner's username. */
   subject: string;
+  /** The most this token may do (its scope): a role at or below its owner's. */
   role: string;
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  user_id: string | null;
+  last_used_at: number | null;
 }
 
 /** A place where agents run steps: a datacenter, a cloud region, a cluster, an edge site. */
@@ -245,6 +257,133 @@ export interface KnownHostsTable {
   created_at: number;
 }
 
+/** A person. Local users have a password hash (scrypt); OIDC users a subject. */
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string | null;
+  email: string | null;
+  password_hash: string | null;
+  source: string; // local | oidc
+  oidc_subject: string | null;
+  disabled: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+}
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  /** Members of this OIDC group join the team at sign-in. */
+  oidc_group: string | null;
+  created_at: number;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+  added_at: number;
+}
+
+/** A role granted to a team, optionally restricted to sites and runbook labels. */
+export interface RoleGrantsTable {
+  id: string;
+  team_id: string;
+  role: string;
+  sites: string; // JSON string[] of patterns; [] = every site
+  labels: string; // JSON object; {} = every runbook
+  created_by: string | null;
+  created_at: number;
+}
+
+/** A signed-in browser. The cookie holds the id; only its sha256 is stored. */
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  source: string; // password | oidc
+  address: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+/** An OIDC sign-in under way: state, nonce and PKCE verifier, so any replica can finish it. */
+export interface OidcLoginsTable {
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string | null;
+  expires_at: number;
+}
+
+/** The append-only audit trail; each entry's hash covers the previous entry's hash. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  source_address: string | null;
+  data: string; // JSON
+  prev_hash: string;
+  hash: string;
+}
+
+/** Where notifications go: Slack, DingTalk, Feishu, WeCom, a webhook or e-mail. */
+export interface NotificationChannelsTable {
+  id: string;
+  name: string;
+  kind: string;
+  /** JSON, sealed with the master key: URLs and signing secrets are credentials. */
+  config: string;
+  events: string; // JSON string[] of topics
+  enabled: Generated<number>;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One notification for one channel: the durable outbox, retried until sent or given up. */
+export interface NotificationDeliveriesTable {
+  id: Generated<number>;
+  channel_id: string;
+  topic: string;
+  payload: string; // JSON
+  status: string; // pending | sent | failed
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface CommentsTable {
+  id: string;
+  run_id: string;
+  author: string;
+  body: string; // markdown
+  mentions: string; // JSON string[] of usernames
+  created_at: number;
+}
+
+/** Evidence attached to a task, kept in the store. */
+export interface AttachmentsTable {
+  id: string;
+  task_id: string;
+  run_id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  data: Buffer;
+  uploaded_by: string;
+  created_at: number;
+}
+
 export interface Database {
   runbooks: RunbooksTable;
   runs: RunsTable;
@@ -262,6 +401,17 @@ export interface Database {
   enrollment_tokens: EnrollmentTokensTable;
   secrets: SecretsTable;
   known_hosts: KnownHostsTable;
+  users: UsersTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  role_grants: RoleGrantsTable;
+  sessions: SessionsTable;
+  oidc_logins: OidcLoginsTable;
+  audit_log: AuditLogTable;
+  notification_channels: NotificationChannelsTable;
+  notification_deliveries: NotificationDeliveriesTable;
+  comments: CommentsTable;
+  attachments: AttachmentsTable;
 }
 
 export type RunRow = Selectable<RunsTable>;
@@ -275,3 +425,11 @@ export type RunEventRow = Selectable<RunEventsTable>;
 export type SiteRow = Selectable<SitesTable>;
 export type AgentRow = Selectable<AgentsTable>;
 export type SecretRow = Selectable<SecretsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type TeamRow = Selectable<TeamsTable>;
+export type RoleGrantRow = Selectable<RoleGrantsTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type NotificationChannelRow = Selectable<NotificationChannelsTable>;
+export type NotificationDeliveryRow = Selectable<NotificationDeliveriesTable>;
+export type CommentRow = Selectable<CommentsTable>;
+export type AttachmentRow = Selectable<AttachmentsTable>;

@@ -38,6 +38,7 @@ export async function runTransaction<T>(deps: TransactionDeps, fn: (tx: Tx) => P
       const result = await deps.db.transaction().execute(async (trx) => {
         const tx: Tx = {
           db: trx,
+          dialect: deps.dialect,
           notify(channel, payload = '') {
             ensureOpen('notify');
             const full = fullChannelName(deps.channelPrefix, channel);

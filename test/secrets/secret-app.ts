@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { silentLogger } from '../../src/engine/deps.ts';
 import type { MasterKey } from '../../src/secrets/index.ts';
-import { ensureAdminToken, TokenAuthenticator } from '../../src/server/auth.ts';
+import { ensureAdmin, Authenticator } from '../../src/server/auth.ts';
 import { errorHandler } from '../../src/server/errors.ts';
 import { secretRoutes } from '../../src/server/routes/secrets.ts';
 import type { Store } from '../../src/store/index.ts';
@@ -15,8 +15,8 @@ import type { Store } from '../../src/store/index.ts';
 export const ADMIN_TOKEN = 'secret-tests-admin-token-0123456789';
 
 export async function secretApp(store: Store, key: MasterKey): Promise<FastifyInstance> {
-  await ensureAdminToken(store, ADMIN_TOKEN, Date.now());
-  const auth = new TokenAuthenticator(store, Date.now);
+  await ensureAdmin(store, ADMIN_TOKEN, Date.now());
+  const auth = new Authenticator(store, Date.now);
   const app = Fastify({ logger: false });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

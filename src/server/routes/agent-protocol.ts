@@ -56,6 +56,7 @@ export function agentProtocolRoutes(app: FastifyInstance, ctx: ServerContext): v
   r.post(
     '/api/v1/agent/enroll',
     {
+      config: { access: 'public' },
       schema: {
         summary: 'Exchange a one-time enrollment token for the agent’s own credential',
         security: [],
@@ -105,6 +106,7 @@ export function agentProtocolRoutes(app: FastifyInstance, ctx: ServerContext): v
   r.post(
     '/api/v1/agent/claim',
     {
+      config: { access: 'agent' },
       schema: {
         summary: 'Claim ready steps of the agent’s site (long-poll)',
         body: z.strictObject({
@@ -137,6 +139,7 @@ export function agentProtocolRoutes(app: FastifyInstance, ctx: ServerContext): v
   r.post(
     '/api/v1/agent/heartbeat',
     {
+      config: { access: 'agent' },
       schema: {
         summary: 'Extend leases; answers the ones lost (stop those steps)',
         body: z.strictObject({ leases: z.array(lease).max(1024), draining: z.boolean().optional(), facts }),
@@ -155,6 +158,7 @@ export function agentProtocolRoutes(app: FastifyInstance, ctx: ServerContext): v
   r.post(
     '/api/v1/agent/complete',
     {
+      config: { access: 'agent' },
       schema: {
         summary: 'Report results (accepted once, fenced by lease); optionally claim more',
         body: z.strictObject({
@@ -173,6 +177,7 @@ export function agentProtocolRoutes(app: FastifyInstance, ctx: ServerContext): v
   r.post(
     '/api/v1/agent/logs',
     {
+      config: { access: 'agent' },
       schema: {
         summary: 'Append log chunks of attempts the agent holds',
         body: z.strictObject({

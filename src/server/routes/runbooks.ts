@@ -65,6 +65,7 @@ export function runbookRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.post(
     '/api/v1/runbooks',
     {
+      config: { access: 'runbooks:write' },
       schema: { summary: 'Apply a runbook (YAML body); the same text again is a no-op' },
       bodyLimit: MAX_RUNBOOK_BYTES,
     },
@@ -76,21 +77,32 @@ export function runbookRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   r.post(
     '/api/v1/runbooks/validate',
-    { schema: { summary: 'Validate a runbook without storing it' }, bodyLimit: MAX_RUNBOOK_BYTES },
+    {
+      config: { access: 'runbooks:read' },
+      schema: { summary: 'Validate a runbook without storing it' },
+      bodyLimit: MAX_RUNBOOK_BYTES,
+    },
     async (req) => {
       const rb = parseRunbook(sourceOf(req.body));
       return { valid: true, name: rb.metadata.name };
     },
   );
 
-  r.get('/api/v1/runbooks', { schema: { summary: 'The latest version of every runbook' } }, async () => ({
-    runbooks: (await listRunbooks(ctx.store.db)).map(summary),
-  }));
+  r.get(
+    '/api/v1/runbooks',
+    { config: { access: 'runbooks:read' }, schema: { summary: 'The latest version of every runbook' } },
+    async () => ({
+      runbooks: (await listRunbooks(ctx.store.db)).map(summary),
+    }),
+  );
 
   const nameParam = z.object({ name: z.string().min(1).max(200) });
   r.get(
     '/api/v1/runbooks/:name',
-    { schema: { summary: 'A runbook (latest version) with its versions', params: nameParam } },
+    {
+      config: { access: 'runbooks:read' },
+      schema: { summary: 'A runbook (latest version) with its versions', params: nameParam },
+    },
     async (req) => {
       const row = await findRunbook(ctx.store.db, req.params.name);
       if (!row) throw new TandemError('not_found', `runbook ${req.params.name} does not exist`);
@@ -109,6 +121,7 @@ export function runbookRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.get(
     '/api/v1/runbooks/:name/versions/:version',
     {
+      config: { access: 'runbooks:read' },
       schema: {
         summary: 'One version of a runbook',
         params: nameParam.extend({ version: z.coerce.number().int().min(1) }),
@@ -125,7 +138,9 @@ export function runbookRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  r.get('/api/v1/schemas/runbook.json', { schema: { summary: 'The JSON Schema of runbooks' } }, async () =>
-    runbookJsonSchema(),
+  r.get(
+    '/api/v1/schemas/runbook.json',
+    { config: { access: 'runbooks:read' }, schema: { summary: 'The JSON Schema of runbooks' } },
+    async () => runbookJsonSchema(),
   );
 }

@@ -27,6 +27,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.post(
     '/api/v1/runs',
     {
+      config: { access: 'runs:start' },
       schema: {
         summary: 'Start a run of a runbook',
         body: z.strictObject({
@@ -45,6 +46,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.get(
     '/api/v1/runs',
     {
+      config: { access: 'runs:read' },
       schema: {
         summary: 'List runs, newest first',
         querystring: z.strictObject({
@@ -76,23 +78,28 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  r.get('/api/v1/runs/:id', { schema: { summary: 'A run with its steps', params: runId } }, async (req) => {
-    const loaded = await loadRunRows(ctx.store.db, ctx.store.dialect, req.params.id, false);
-    if (!loaded) throw new TandemError('not_found', `run ${req.params.id} does not exist`);
-    const tasks = new Map<string, ReturnType<typeof taskView>>();
-    for (const t of await tasksOfRun(ctx.store.db, req.params.id))
-      tasks.set(t.id, taskView(t, await listDecisions(ctx.store.db, t.id)));
-    const rb = await findRunbook(ctx.store.db, loaded.run.runbook, loaded.run.runbook_version);
-    const steps = rb
-      ? inRunbookOrder(loaded.steps, [...specIndex(runbookDefinition(rb)).byId.keys()])
-      : loaded.steps;
-    return runView(loaded.run, steps, tasks);
-  });
+  r.get(
+    '/api/v1/runs/:id',
+    { config: { access: 'runs:read' }, schema: { summary: 'A run with its steps', params: runId } },
+    async (req) => {
+      const loaded = await loadRunRows(ctx.store.db, ctx.store.dialect, req.params.id, false);
+      if (!loaded) throw new TandemError('not_found', `run ${req.params.id} does not exist`);
+      const tasks = new Map<string, ReturnType<typeof taskView>>();
+      for (const t of await tasksOfRun(ctx.store.db, req.params.id))
+        tasks.set(t.id, taskView(t, await listDecisions(ctx.store.db, t.id)));
+      const rb = await findRunbook(ctx.store.db, loaded.run.runbook, loaded.run.runbook_version);
+      const steps = rb
+        ? inRunbookOrder(loaded.steps, [...specIndex(runbookDefinition(rb)).byId.keys()])
+        : loaded.steps;
+      return runView(loaded.run, steps, tasks);
+    },
+  );
 
   for (const action of ['cancel', 'pause', 'resume', 'retry'] as const) {
     r.post(
       `/api/v1/runs/:id/${action}`,
       {
+        config: { access: 'runs:control' },
         schema: {
           summary: `${action[0]!.toUpperCase()}${action.slice(1)} a run`,
           params: runId,
@@ -113,6 +120,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.get(
     '/api/v1/runs/:id/events',
     {
+      config: { access: 'runs:read' },
       schema: {
         summary: 'The run history; with follow=true (or Accept: text/event-stream) a live SSE stream',
         params: runId,
@@ -144,6 +152,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.get(
     '/api/v1/runs/:id/logs',
     {
+      config: { access: 'runs:read' },
       schema: {
         summary: 'Step logs in order; with follow=true a live SSE stream',
         params: runId,

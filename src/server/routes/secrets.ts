@@ -47,6 +47,7 @@ export function secretRoutes(
   r.put(
     '/api/v1/secrets/:name',
     {
+      config: { access: 'secrets:write' },
       schema: {
         summary:
           'Set a secret for a site or every site (201 created, 200 replaced); the value is never answered',
@@ -73,7 +74,10 @@ export function secretRoutes(
 
   r.get(
     '/api/v1/secrets',
-    { schema: { summary: 'Every secret: names, sites and times, no values' } },
+    {
+      config: { access: 'secrets:read' },
+      schema: { summary: 'Every secret: names, sites and times, no values' },
+    },
     async () => ({
       secrets: (await listSecrets(ctx.store.db)).map(secretView),
     }),
@@ -82,6 +86,7 @@ export function secretRoutes(
   r.delete(
     '/api/v1/secrets/:name',
     {
+      config: { access: 'secrets:write' },
       schema: {
         summary: 'Delete the value of a secret for a site (default: the one for every site)',
         params: name,

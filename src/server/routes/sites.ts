@@ -79,6 +79,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.post(
     '/api/v1/sites',
     {
+      config: { access: 'sites:write' },
       schema: {
         summary: 'Create or update a site',
         body: z.strictObject({
@@ -98,13 +99,20 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  r.get('/api/v1/sites', { schema: { summary: 'Every site' } }, async () => ({
-    sites: (await listSites(ctx.store.db)).map(siteView),
-  }));
+  r.get(
+    '/api/v1/sites',
+    { config: { access: 'sites:read' }, schema: { summary: 'Every site' } },
+    async () => ({
+      sites: (await listSites(ctx.store.db)).map(siteView),
+    }),
+  );
 
   r.get(
     '/api/v1/sites/:name',
-    { schema: { summary: 'A site and its agents', params: z.object({ name: z.string().max(63) }) } },
+    {
+      config: { access: 'sites:read' },
+      schema: { summary: 'A site and its agents', params: z.object({ name: z.string().max(63) }) },
+    },
     async (req) => {
       const site = await findSite(ctx.store.db, req.params.name);
       if (!site) throw new TandemError('not_found', `site ${req.params.name} does not exist`);
@@ -119,6 +127,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.post(
     '/api/v1/agents/enrollment-tokens',
     {
+      config: { access: 'agents:write' },
       schema: {
         summary: 'A one-time, expiring token an agent of the site enrolls with (shown once)',
         body: z.strictObject({
@@ -152,6 +161,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.get(
     '/api/v1/agents',
     {
+      config: { access: 'agents:read' },
       schema: {
         summary: 'Agents with their state',
         querystring: z.strictObject({ site: z.string().max(63).optional() }),
@@ -164,15 +174,22 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
   );
 
   const agentParam = z.object({ id: z.string().min(1).max(128) });
-  r.get('/api/v1/agents/:id', { schema: { summary: 'An agent', params: agentParam } }, async (req) => {
-    const agent = await findAgent(ctx.store.db, req.params.id);
-    if (!agent) throw new TandemError('not_found', `agent ${req.params.id} does not exist`);
-    return agentView(agent, ctx.clock());
-  });
+  r.get(
+    '/api/v1/agents/:id',
+    { config: { access: 'agents:read' }, schema: { summary: 'An agent', params: agentParam } },
+    async (req) => {
+      const agent = await findAgent(ctx.store.db, req.params.id);
+      if (!agent) throw new TandemError('not_found', `agent ${req.params.id} does not exist`);
+      return agentView(agent, ctx.clock());
+    },
+  );
 
   r.post(
     '/api/v1/agents/:id/revoke',
-    { schema: { summary: 'Revoke an agent’s credential at once', params: agentParam } },
+    {
+      config: { access: 'agents:write' },
+      schema: { summary: 'Revoke an agent’s credential at once', params: agentParam },
+    },
     async (req) => {
       const agent = await findAgent(ctx.store.db, req.params.id);
       if (!agent) throw new TandemError('not_found', `agent ${req.params.id} does not exist`);
@@ -196,6 +213,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.post(
     '/api/v1/sites/:name/known-hosts',
     {
+      config: { access: 'sites:write' },
       schema: {
         summary: 'Trust an SSH host key for hosts of the site',
         params: z.object({ name: z.string().max(63) }),
@@ -220,6 +238,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.get(
     '/api/v1/sites/:name/known-hosts',
     {
+      config: { access: 'sites:read' },
       schema: {
         summary: 'The SSH host keys the site trusts',
         params: z.object({ name: z.string().max(63) }),

@@ -10,16 +10,22 @@ export function taskRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const taskId = z.object({ id: z.string().min(1).max(64) });
 
-  r.get('/api/v1/inbox', { schema: { summary: 'Tasks waiting for the caller' } }, async () => {
-    const tasks = await listOpenTasks(ctx.store.db);
-    return {
-      tasks: await Promise.all(tasks.map(async (t) => taskView(t, await listDecisions(ctx.store.db, t.id)))),
-    };
-  });
+  r.get(
+    '/api/v1/inbox',
+    { config: { access: 'tasks:read' }, schema: { summary: 'Tasks waiting for the caller' } },
+    async () => {
+      const tasks = await listOpenTasks(ctx.store.db);
+      return {
+        tasks: await Promise.all(
+          tasks.map(async (t) => taskView(t, await listDecisions(ctx.store.db, t.id))),
+        ),
+      };
+    },
+  );
 
   r.get(
     '/api/v1/tasks/:id',
-    { schema: { summary: 'A task with its decisions', params: taskId } },
+    { config: { access: 'tasks:read' }, schema: { summary: 'A task with its decisions', params: taskId } },
     async (req) => {
       const task = await findTask(ctx.store.db, req.params.id);
       if (!task) throw new TandemError('not_found', `task ${req.params.id} does not exist`);
@@ -30,6 +36,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ServerContext): void {
   r.post(
     '/api/v1/tasks/:id/decisions',
     {
+      config: { access: 'tasks:decide' },
       schema: {
         summary: 'Approve or reject an approval task',
         params: taskId,

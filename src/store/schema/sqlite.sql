@@ -28,8 +28,47 @@ table api_tokens
   column created_at integer not null
   column expires_at integer
   column revoked_at integer
+  column user_id text
+  column last_used_at integer
   primary key (id)
   unique (token_hash)
+
+table attachments
+  column id text not null
+  column task_id text not null
+  column run_id text not null
+  column name text not null
+  column content_type text not null
+  column size integer not null
+  column sha256 text not null
+  column data blob not null
+  column uploaded_by text not null
+  column created_at integer not null
+  primary key (id)
+  index attachments_task_id_idx (task_id)
+
+table audit_log
+  column id integer not null
+  column at integer not null
+  column actor text not null
+  column action text not null
+  column target text not null
+  column source_address text
+  column data text not null
+  column prev_hash text not null
+  column hash text not null
+  primary key (id)
+  index audit_log_at_idx (at)
+
+table comments
+  column id text not null
+  column run_id text not null
+  column author text not null
+  column body text not null
+  column mentions text not null
+  column created_at integer not null
+  primary key (id)
+  index comments_run_id_idx (run_id, created_at)
 
 table concurrency_holders
   column key text not null
@@ -79,6 +118,53 @@ table known_hosts
   column public_key text not null
   column created_at integer not null
   primary key (site, host, port, key_type)
+
+table notification_channels
+  column id text not null
+  column name text not null
+  column kind text not null
+  column config text not null
+  column events text not null
+  column enabled integer not null default 1
+  column created_by text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (id)
+  unique (name)
+
+table notification_deliveries
+  column id integer not null
+  column channel_id text not null
+  column topic text not null
+  column payload text not null
+  column status text not null
+  column attempts integer not null default 0
+  column next_attempt_at integer not null
+  column lease_until integer
+  column last_error text
+  column created_at integer not null
+  column sent_at integer
+  primary key (id)
+  index notification_deliveries_due_idx (status, next_attempt_at)
+
+table oidc_logins
+  column state text not null
+  column nonce text not null
+  column code_verifier text not null
+  column return_to text
+  column expires_at integer not null
+  primary key (state)
+
+table role_grants
+  column id text not null
+  column team_id text not null
+  column role text not null
+  column sites text not null
+  column labels text not null
+  column created_by text
+  column created_at integer not null
+  primary key (id)
+  index role_grants_team_id_idx (team_id)
 
 table run_events
   column id integer not null
@@ -141,6 +227,18 @@ table secrets
   column created_at integer not null
   column updated_at integer not null
   primary key (name, site)
+
+table sessions
+  column id_hash text not null
+  column user_id text not null
+  column csrf_token text not null
+  column source text not null
+  column address text
+  column created_at integer not null
+  column last_seen_at integer not null
+  column expires_at integer not null
+  primary key (id_hash)
+  index sessions_user_id_idx (user_id)
 
 table sites
   column name text not null
@@ -212,9 +310,30 @@ table tasks
   column deadline integer
   column created_at integer not null
   column closed_at integer
+  column title text
+  column assignees text
+  column claimed_by text
+  column level integer not null default 0
   primary key (id)
   index tasks_run_id_idx (run_id)
+  index tasks_status_created_at_idx (status, created_at)
   index tasks_status_idx (status)
+
+table team_members
+  column team_id text not null
+  column user_id text not null
+  column added_at integer not null
+  primary key (team_id, user_id)
+  index team_members_user_id_idx (user_id)
+
+table teams
+  column id text not null
+  column name text not null
+  column description text
+  column oidc_group text
+  column created_at integer not null
+  primary key (id)
+  unique (name)
 
 table timers
   column id integer not null
@@ -228,3 +347,19 @@ table timers
   primary key (id)
   index timers_due_at_idx (due_at)
   index timers_run_id_step_key_idx (run_id, step_key)
+
+table users
+  column id text not null
+  column username text not null
+  column display_name text
+  column email text
+  column password_hash text
+  column source text not null
+  column oidc_subject text
+  column disabled integer not null default 0
+  column created_at integer not null
+  column updated_at integer not null
+  column last_login_at integer
+  primary key (id)
+  unique (oidc_subject)
+  unique (username)
