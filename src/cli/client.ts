@@ -67,6 +67,14 @@ export class ApiClient {
     return { status: res.status, body: parsed };
   }
 
+  /** The body of a GET as a stream of bytes (for exports), or a CliError. */
+  async raw(path: string): Promise<AsyncIterable<Uint8Array>> {
+    const res = await this.send(path, { headers: {} });
+    if (!res.ok) throw apiError(res.status, parseJson(await res.text()));
+    if (!res.body) return (async function* () {})();
+    return res.body;
+  }
+
   /** Follows an SSE endpoint; ends when the server closes the stream. */
   async *stream(path: string, signal?: AbortSignal): AsyncGenerator<SseEvent> {
     const res = await this.send(path, {

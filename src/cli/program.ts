@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.ts';
 import { registerAgent, registerSite } from './agent.ts';
 import { registerApprove } from './approve.ts';
+import { registerAudit } from './audit.ts';
 import { DEFAULT_SERVER } from './client.ts';
 import { registerRun } from './run.ts';
 import { registerRunbook } from './runbook.ts';
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   registerSecret(program);
   registerSite(program);
   registerAgent(program);
+  registerAudit(program);
   return program;
 }

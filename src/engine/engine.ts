@@ -12,24 +12,52 @@ import {
   insertDecision,
   listDecisions,
   runbookDefinition,
+  appendAudit,
   type AppliedRunbook,
 } from '../store/index.ts';
+import { runScope, type AccessTarget } from '../core/access/index.ts';
 import { applyEvents, loadRun } from './apply.ts';
 import type { EngineDeps } from './deps.ts';
 import { newRunState } from './new-run.ts';
 
 export type RunAction = 'cancel' | 'pause' | 'resume' | 'retry';
 
+/**
+ * How a person's request is checked and recorded inside the engine's transaction: `authorize`
+ * throws when the caller may not act on what the runbook and inputs reach; the audit entry is
+ * appended in the same transaction as the change.
+ */
+export interface Accountable {
+  authorize?: (scope: AccessTarget) => void;
+  /** The client address, for the audit trail; undefined means no audit entry (internal calls). */
+  address?: string | null;
+}
+
 export class Engine {
   constructor(readonly deps: EngineDeps) {}
 
   /** Validate and store a runbook; identical text is a no-op, changed text a new version. */
-  async applyRunbook(source: string, actor: string | null): Promise<AppliedRunbook> {
+  async applyRunbook(source: string, actor: string | null, acc: Accountable = {}): Promise<AppliedRunbook> {
     const runbook = parseRunbook(source);
     const hash = runbookHash(source);
-    return this.deps.store.transaction((tx) =>
-      applyRunbook(tx.db, { source, hash, runbook, actor, now: this.deps.clock() }),
-    );
+    acc.authorize?.({ labels: runbook.metadata.labels ?? {} });
+    return this.deps.store.transaction(async (tx) => {
+      const now = this.deps.clock();
+      const applied = await applyRunbook(tx.db, { source, hash, runbook, actor, now });
+      if (applied.created && acc.address !== undefined)
+        await appendAudit(
+          tx,
+          {
+            actor: actor ?? 'system',
+            action: 'runbook.applied',
+            target: `runbook:${applied.name}`,
+            address: acc.address,
+            data: { version: applied.version, hash },
+          },
+          now,
+        );
+      return applied;
+    });
   }
 
   /** Start a run of the runbook's latest (or given) version; bad inputs are refused here. */
@@ -38,6 +66,7 @@ export class Engine {
     version?: number;
     inputs?: unknown;
     actor: string | null;
+    accountable?: Accountable;
   }): Promise<{ id: string; status: string }> {
     const { store, clock, newId } = this.deps;
     return store.transaction(async (tx) => {
@@ -48,6 +77,7 @@ export class Engine {
       }
       const runbook = runbookDefinition(row);
       const inputs = resolveInputs(runbook.spec.inputs, args.inputs ?? {});
+      args.accountable?.authorize?.(runScope(runbook, inputs));
       const run = newRunState({
         id: newId(),
         runbook,
@@ -60,26 +90,60 @@ export class Engine {
         { runId: run.id, event: { type: 'start' }, created: run },
       ]);
       const outcome = outcomes[0]!;
+      if (args.accountable?.address !== undefined)
+        await appendAudit(
+          tx,
+          {
+            actor: args.actor ?? 'system',
+            action: 'run.started',
+            target: `run:${run.id}`,
+            address: args.accountable.address,
+            data: { runbook: args.runbook, version: row.version, inputs: Object.keys(inputs).sort() },
+          },
+          clock(),
+        );
       return { id: run.id, status: outcome.run.status };
     });
   }
 
   /** Cancel, pause, resume or retry a run; refused actions answer with a conflict saying why. */
-  async act(runId: string, action: RunAction, actor: string | null, opts: { compensate?: boolean } = {}) {
+  async act(
+    runId: string,
+    action: RunAction,
+    actor: string | null,
+    opts: { compensate?: boolean; accountable?: Accountable } = {},
+  ) {
     const event: EngineEvent =
       action === 'cancel'
         ? { type: 'cancel', actor, compensate: opts.compensate ?? false }
         : { type: action, actor };
-    return this.apply(runId, event);
+    return this.apply(runId, event, opts.accountable);
   }
 
   /** Apply one event to a run in its own transaction; a refusal throws a conflict. */
-  async apply(runId: string, event: EngineEvent): Promise<RunState> {
+  async apply(runId: string, event: EngineEvent, acc?: Accountable): Promise<RunState> {
     return this.deps.store.transaction(async (tx) => {
+      if (acc?.authorize) {
+        const run = await loadRun(tx, this.deps, runId, false);
+        if (!run) throw new TandemError('not_found', `run ${runId} does not exist`);
+        acc.authorize(runScope(run.runbook, run.inputs));
+      }
       const { outcomes } = await applyEvents(tx, this.deps, [{ runId, event }]);
       const outcome = outcomes[0];
       if (!outcome) throw new TandemError('not_found', `run ${runId} does not exist`);
       if (outcome.refused !== undefined) throw new TandemError('conflict', outcome.refused);
+      if (acc?.address !== undefined && 'actor' in event)
+        await appendAudit(
+          tx,
+          {
+            actor: event.actor ?? 'system',
+            action: `run.${event.type}`,
+            target: `run:${runId}`,
+            address: acc.address,
+            data: event.type === 'cancel' ? { compensate: event.compensate } : {},
+          },
+          this.deps.clock(),
+        );
       return outcome.run;
     });
   }

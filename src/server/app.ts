@@ -10,6 +10,7 @@ import { runRoutes } from './routes/runs.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { AgentAuthenticator, agentProtocolRoutes } from './routes/agent-protocol.ts';
 import { secretRoutes } from './routes/secrets.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { VERSION } from '../version.ts';
 
@@ -78,5 +79,6 @@ export async function buildApp(
   siteRoutes(app, ctx);
   secretRoutes(app, ctx, ctx.masterKey);
   agentProtocolRoutes(app, ctx);
+  auditRoutes(app, ctx);
   return app;
 }

@@ -28,17 +28,16 @@ export interface AuditEntry {
 /** The canonical bytes an entry's hash covers: fixed field order, keys of `data` sorted. */
 export function auditHash(
   prevHash: string,
-  e: { at: number; actor: string; action: string; target: string; source_address: string | null; data: string },
+  e: {
+    at: number;
+    actor: string;
+    action: string;
+    target: string;
+    source_address: string | null;
+    data: string;
+  },
 ): string {
-  const canonical = JSON.stringify([
-    prevHash,
-    e.at,
-    e.actor,
-    e.action,
-    e.target,
-    e.source_address,
-    e.data,
-  ]);
+  const canonical = JSON.stringify([prevHash, e.at, e.actor, e.action, e.target, e.source_address, e.data]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -117,7 +116,12 @@ export async function verifyAudit(db: Db, pageSize = 1000): Promise<AuditVerdict
     const page = await listAudit(db, { after, limit: pageSize });
     for (const row of page) {
       if (row.prev_hash !== prev)
-        return { ok: false, entries: count, brokenAt: row.id, reason: 'its link to the previous entry does not match' };
+        return {
+          ok: false,
+          entries: count,
+          brokenAt: row.id,
+          reason: 'its link to the previous entry does not match',
+        };
       if (auditHash(prev, row) !== row.hash)
         return { ok: false, entries: count, brokenAt: row.id, reason: 'its contents do not match its hash' };
       prev = row.hash;

@@ -85,7 +85,6 @@ export function isAssignee(
   if (!who || (who.role === undefined && who.team === undefined && who.users === undefined)) return true;
   if (who.users?.includes(p.username)) return true;
   if (who.team !== undefined && p.teams.includes(who.team)) return true;
-  if (who.role !== undefined)
-    return p.grants.some((g) => g.role === who.role && grantCovers(g, target));
+  if (who.role !== undefined) return p.grants.some((g) => g.role === who.role && grantCovers(g, target));
   return false;
 }

@@ -11,6 +11,7 @@ import {
   type RunbookRow,
 } from '../../store/index.ts';
 import type { ServerContext } from '../context.ts';
+import { callerOf, requireAccess } from '../access.ts';
 
 /** Runbooks are small; 1 MiB is far past any real one and bounds what a request can make us parse. */
 export const MAX_RUNBOOK_BYTES = 1024 * 1024;
@@ -70,7 +71,10 @@ export function runbookRoutes(app: FastifyInstance, ctx: ServerContext): void {
       bodyLimit: MAX_RUNBOOK_BYTES,
     },
     async (req, reply) => {
-      const applied = await ctx.engine.applyRunbook(sourceOf(req.body), req.caller!.subject);
+      const applied = await ctx.engine.applyRunbook(sourceOf(req.body), callerOf(req).subject, {
+        authorize: (scope) => requireAccess(req, 'runbooks:write', scope, 'this runbook'),
+        address: req.ip,
+      });
       return reply.code(applied.created ? 201 : 200).send(applied);
     },
   );

@@ -16,6 +16,7 @@ import {
 } from '../../store/index.ts';
 import { eventView, runSummaryView, runView, taskView } from '../views.ts';
 import type { ServerContext } from '../context.ts';
+import { callerOf, requireAccess } from '../access.ts';
 import { streamRows } from '../sse.ts';
 
 const runStatuses = ['pending', 'running', 'waiting', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
@@ -38,7 +39,14 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (req, reply) => {
-      const run = await ctx.engine.startRun({ ...req.body, actor: req.caller!.subject });
+      const run = await ctx.engine.startRun({
+        ...req.body,
+        actor: callerOf(req).subject,
+        accountable: {
+          authorize: (scope) => requireAccess(req, 'runs:start', scope, `runbook ${req.body.runbook}`),
+          address: req.ip,
+        },
+      });
       return reply.code(201).send(run);
     },
   );
@@ -109,8 +117,12 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
         },
       },
       async (req) => {
-        const run = await ctx.engine.act(req.params.id, action, req.caller!.subject, {
+        const run = await ctx.engine.act(req.params.id, action, callerOf(req).subject, {
           compensate: req.body?.compensate ?? false,
+          accountable: {
+            authorize: (scope) => requireAccess(req, 'runs:control', scope, `run ${req.params.id}`),
+            address: req.ip,
+          },
         });
         return { id: run.id, status: run.status };
       },

@@ -17,6 +17,7 @@ import {
   type SecretInfo,
 } from '../../secrets/index.ts';
 import type { ServerContext } from '../context.ts';
+import { audited } from '../audited.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -61,12 +62,22 @@ export function secretRoutes(
     },
     async (req, reply) => {
       const at = { name: req.params.name, site: req.body.site ?? ALL_SITES };
-      const { created } = await setSecret(ctx.store.db, key, {
-        ...at,
-        value: req.body.value,
-        actor: req.caller!.subject,
-        now: ctx.clock(),
-      });
+      const { created } = await audited(
+        ctx,
+        req,
+        (tx) =>
+          setSecret(tx.db, key, {
+            ...at,
+            value: req.body.value,
+            actor: req.caller!.subject,
+            now: ctx.clock(),
+          }),
+        (res) => ({
+          action: 'secret.set',
+          target: `secret:${at.name}`,
+          data: { site: at.site, created: res.created },
+        }),
+      );
       ctx.log.info({ secret: at.name, site: at.site, actor: req.caller!.subject, created }, 'secret set');
       return reply.code(created ? 201 : 200).send({ ...at, created });
     },
@@ -95,8 +106,14 @@ export function secretRoutes(
     },
     async (req) => {
       const at = { name: req.params.name, site: req.query.site ?? ALL_SITES };
-      if (!(await deleteSecret(ctx.store.db, at)))
-        throw new TandemError('not_found', `secret ${at.name} is not set for site ${at.site}`);
+      const deleted = await audited(
+        ctx,
+        req,
+        (tx) => deleteSecret(tx.db, at),
+        (ok) =>
+          ok ? { action: 'secret.deleted', target: `secret:${at.name}`, data: { site: at.site } } : null,
+      );
+      if (!deleted) throw new TandemError('not_found', `secret ${at.name} is not set for site ${at.site}`);
       ctx.log.info({ secret: at.name, site: at.site, actor: req.caller!.subject }, 'secret deleted');
       return { ...at, deleted: true };
     },

@@ -22,6 +22,7 @@ import {
 } from '../../store/index.ts';
 import { hashToken } from '../auth.ts';
 import type { ServerContext } from '../context.ts';
+import { audited } from '../audited.ts';
 
 export const SITE_KINDS = ['idc', 'public-cloud', 'private-cloud', 'edge', 'k8s'] as const;
 /** An agent unheard of for this long is offline: two missed 30 s long-polls. */
@@ -93,7 +94,12 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (req, reply) => {
-      const created = await ctx.store.transaction((tx) => upsertSite(tx.db, req.body, ctx.clock()));
+      const created = await audited(
+        ctx,
+        req,
+        (tx) => upsertSite(tx.db, req.body, ctx.clock()),
+        (isNew) => ({ action: isNew ? 'site.created' : 'site.updated', target: `site:${req.body.name}` }),
+      );
       const site = await findSite(ctx.store.db, req.body.name);
       return reply.code(created ? 201 : 200).send(siteView(site!));
     },
@@ -146,14 +152,25 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
         throw new TandemError('not_found', `site ${req.body.site} does not exist: create it first`);
       const token = `tde_${randomToken(24)}`;
       const now = ctx.clock();
-      await insertEnrollmentToken(ctx.store.db, {
-        id: uuidv7(),
-        tokenHash: hashToken(token),
-        site: req.body.site,
-        expiresAt: now + ttl,
-        createdBy: req.caller!.subject,
-        now,
-      });
+      const id = uuidv7();
+      await audited(
+        ctx,
+        req,
+        (tx) =>
+          insertEnrollmentToken(tx.db, {
+            id,
+            tokenHash: hashToken(token),
+            site: req.body.site,
+            expiresAt: now + ttl,
+            createdBy: req.caller!.subject,
+            now,
+          }),
+        () => ({
+          action: 'enrollment_token.created',
+          target: `site:${req.body.site}`,
+          data: { id, ttl: req.body.ttl },
+        }),
+      );
       return reply.code(201).send({ token, site: req.body.site, expires_at: iso(now + ttl) });
     },
   );
@@ -193,8 +210,14 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (req) => {
       const agent = await findAgent(ctx.store.db, req.params.id);
       if (!agent) throw new TandemError('not_found', `agent ${req.params.id} does not exist`);
-      if (!(await revokeAgent(ctx.store.db, agent.id, ctx.clock())))
-        throw new TandemError('conflict', `agent ${agent.name} is already revoked`);
+      const revoked = await audited(
+        ctx,
+        req,
+        (tx) => revokeAgent(tx.db, agent.id, ctx.clock()),
+        (ok) =>
+          ok ? { action: 'agent.revoked', target: `agent:${agent.id}`, data: { site: agent.site } } : null,
+      );
+      if (!revoked) throw new TandemError('conflict', `agent ${agent.name} is already revoked`);
       return { id: agent.id, state: 'revoked' };
     },
   );
@@ -224,11 +247,21 @@ export function siteRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (!(await findSite(ctx.store.db, req.params.name)))
         throw new TandemError('not_found', `site ${req.params.name} does not exist`);
       const [keyType, publicKey] = req.body.key.split(' ') as [string, string];
-      const created = await addKnownHost(
-        ctx.store.db,
-        req.params.name,
-        { host: req.body.host, port: req.body.port, keyType, publicKey },
-        ctx.clock(),
+      const created = await audited(
+        ctx,
+        req,
+        (tx) =>
+          addKnownHost(
+            tx.db,
+            req.params.name,
+            { host: req.body.host, port: req.body.port, keyType, publicKey },
+            ctx.clock(),
+          ),
+        () => ({
+          action: 'known_host.added',
+          target: `site:${req.params.name}`,
+          data: { host: req.body.host, port: req.body.port, key_type: keyType },
+        }),
       );
       return reply
         .code(created ? 201 : 200)
