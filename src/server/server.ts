@@ -18,6 +18,7 @@ import { ReadySignal } from '../engine/ready-signal.ts';
 import { VERSION } from '../version.ts';
 import { checkMasterKey, loadMasterKey } from '../secrets/index.ts';
 import { buildApp } from './app.ts';
+import type { RouteEntry } from './access.ts';
 import { createLogger } from '../logger.ts';
 import { ensureAdmin, Authenticator } from './auth.ts';
 
@@ -44,6 +45,8 @@ export interface RunningServer {
   url: string;
   store: Store;
   engine: Engine;
+  /** Every API route with the access it declares. */
+  routes: RouteEntry[];
   close(): Promise<void>;
 }
 
@@ -97,6 +100,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     heartbeatMs: Math.floor(deps.leaseMs / 3),
   }).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'embedded agent stopped'));
 
+  const routes: RouteEntry[] = [];
   const app = await buildApp(
     {
       store,
@@ -107,7 +111,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       log,
       clock: Date.now,
       masterKey,
-      routes: [],
+      routes,
       shutdown: stop.signal,
     },
     o.tls,
@@ -120,6 +124,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     url: address,
     store,
     engine,
+    routes,
     close() {
       closing ??= (async () => {
         stop.abort();
