@@ -17,7 +17,7 @@ import { LAB_DIR } from './paths.ts';
 import { postgresDown, postgresStatus, postgresUp } from './postgres.ts';
 import { killPid, stopProcess, trackedNames, trackedPid } from './processes.ts';
 import { sites, siteNamed } from './topology.ts';
-import { registerInTandem, tandemDown, tandemTarget } from './tandem.ts';
+import { registerInTandem, revokeLabAgents, tandemDown, tandemTarget } from './tandem.ts';
 import {
   monitoringDown,
   monitoringUp,
@@ -56,6 +56,8 @@ async function up(): Promise<void> {
 
 async function down(opts: { keepData: boolean }): Promise<void> {
   await tandemDown().catch(() => {});
+  // Best effort: the server may be gone already.
+  if (!opts.keepData) await revokeLabAgents(tandemTarget(clientFrom({}, process.env))).catch(() => {});
   await monitoringDown();
   await webDown();
   await postgresDown();

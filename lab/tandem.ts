@@ -4,6 +4,7 @@
  * source for the lab's Alertmanager.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ApiClient } from '../src/cli/client.ts';
 import { LAB_GATEWAY, PORTS, sites, type LabSite } from './topology.ts';
@@ -79,7 +80,19 @@ async function registerSite(t: TandemTarget, site: LabSite): Promise<void> {
   });
 }
 
-const agentName = (site: LabSite) => `lab-${site.name}`;
+/**
+ * Agent names carry the lab's instance id (made at `up`, kept in the lab folder): a lab made
+ * again after `down` enrolls new agents, and names are unique per server.
+ */
+function instanceId(): string {
+  const file = labPath('instance');
+  if (!existsSync(file)) {
+    mkdirSync(labPath(), { recursive: true });
+    writeFileSync(file, randomBytes(3).toString('hex'));
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+const agentName = (site: LabSite) => `lab-${site.name}-${instanceId()}`;
 
 async function agentUp(t: TandemTarget, site: LabSite): Promise<void> {
   const name = `agent-${site.name}`;
@@ -235,6 +248,18 @@ export async function registerInTandem(
     notes.push(`no event source for Alertmanager: ${(err as Error).message}`);
   }
   return { receiver, notes };
+}
+
+/** Revoke the agents of this lab instance, so they do not linger as offline agents. */
+export async function revokeLabAgents(t: TandemTarget): Promise<void> {
+  if (!existsSync(labPath('instance'))) return;
+  const names = new Set(sites.map(agentName));
+  const answer = (await t.api.get('/api/v1/agents')) as {
+    agents: { id: string; name: string; state: string }[];
+  };
+  for (const a of answer.agents)
+    if (names.has(a.name) && a.state !== 'revoked')
+      await t.api.post(`/api/v1/agents/${encodeURIComponent(a.id)}/revoke`).catch(() => undefined);
 }
 
 export async function tandemDown(): Promise<void> {
