@@ -11,6 +11,8 @@ import { parsePort } from './parse-options.ts';
 
 /** The runbooks shipped with Tandem, applied at start. */
 const EXAMPLES_DIR = fileURLToPath(new URL('../../runbooks/examples', import.meta.url));
+/** The runbooks Tandem ships for disaster recovery, scaling and the like (see runbooks/README.md). */
+const CATALOG_DIR = fileURLToPath(new URL('../../runbooks/catalog', import.meta.url));
 
 /** How long a stop may take: 10 s, under systemd's and Kubernetes' default 30 s before SIGKILL. */
 const CLOSE_GRACE_MS = 10_000;
@@ -51,7 +53,7 @@ export function registerServer(program: Command): void {
         host: flags.host,
         dataDir: resolve(flags.data),
         ...(databaseUrl ? { databaseUrl } : {}),
-        runbooksDir: EXAMPLES_DIR,
+        runbooksDirs: [EXAMPLES_DIR, CATALOG_DIR],
         ...(tls ? { tls } : {}),
       });
       process.stdout.write(`tandem server listening on ${server.url}\n`);

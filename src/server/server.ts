@@ -29,8 +29,8 @@ export interface ServerOptions {
   databaseUrl?: string;
   /** A PostgreSQL schema to keep Tandem's tables in (default: from TANDEM_PG_SCHEMA, else public). */
   pgSchema?: string;
-  /** A folder of runbooks to apply at start (the shipped examples). */
-  runbooksDir?: string;
+  /** Folders of runbooks to apply at start (the shipped examples and catalog). */
+  runbooksDirs?: string[];
   /** Steps the embedded agent runs at once. */
   localCapacity?: number;
   leaseMs?: number;
@@ -73,7 +73,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const generated = await ensureAdmin(store, process.env.TANDEM_ADMIN_TOKEN, Date.now());
   if (generated)
     (o.announce ?? console.log)(`Admin token (shown once; export it as TANDEM_TOKEN): ${generated}`);
-  if (o.runbooksDir) await applyFolder(engine, o.runbooksDir, log);
+  for (const dir of o.runbooksDirs ?? []) await applyFolder(engine, dir, log);
 
   const stop = new AbortController();
   const timerLoop = runTimerLoop(deps, stop.signal).catch((err: unknown) =>

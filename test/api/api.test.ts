@@ -50,7 +50,7 @@ beforeAll(async () => {
     port: 0,
     host: '127.0.0.1',
     dataDir,
-    runbooksDir: join(import.meta.dirname, '../../runbooks/examples'),
+    runbooksDirs: [join(import.meta.dirname, '../../runbooks/examples')],
     logLevel: 'silent',
   });
 });

@@ -96,6 +96,35 @@ spec:
     expect(await reach()).toBe('200');
   });
 
+  it('rehearses losing the primary site: dr-drill measures RTO and RPO, then fails back', async () => {
+    const started = await api('POST', '/api/v1/runs', { runbook: 'dr-drill' });
+    expect(started.status).toBe(201);
+    let run;
+    for (let i = 0; i < 600; i++) {
+      run = (await api('GET', `/api/v1/runs/${started.body.id as string}`)).body;
+      if (['succeeded', 'failed', 'cancelled'].includes(run.status as string)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(run.status, JSON.stringify(run.steps.filter((s: { error: unknown }) => s.error))).toBe(
+      'succeeded',
+    );
+    const out = run.outputs as Record<string, string>;
+    // Synchronous replication: nothing acknowledged is lost.
+    expect(Number(out.rpo_transactions)).toBe(0);
+    // The outage was seen and ended: a positive RTO, well under the drill's own time.
+    expect(Number(out.rto_ms)).toBeGreaterThan(0);
+    expect(Number(out.rto_ms)).toBeLessThan(30_000);
+    expect(Number(out.writes_failed)).toBeGreaterThan(0);
+    expect(out.report).toContain('# DR drill: pg-sh-1 → pg-hz-1');
+    // Failed back: the original primary is the primary again, with its standby streaming synchronously.
+    expect(await lab(['status'], target())).toMatch(/pg-sh-1 primary, pg-hz-1 standby/);
+    const sync = await inSite(
+      'tdm-idc-sh',
+      `psql -h 10.77.1.10 -U postgres -XAtqc "select sync_state from pg_stat_replication where application_name = 'pg_hz_1'"`,
+    );
+    expect(sync.trim()).toBe('sync');
+  }, 180_000);
+
   it('takes everything down: no namespace, bridge or process is left', async () => {
     await lab(['down'], target());
     expect(execFileSync('ip', ['netns', 'list']).toString()).not.toMatch(/tdm-/);
