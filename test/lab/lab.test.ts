@@ -14,7 +14,7 @@ import {
   TEST_TOKEN,
   type ServerProcess,
 } from '../support/server-process.ts';
-import { inSite, lab, labProblem } from './support.ts';
+import { acquireLabLock, inSite, lab, labProblem } from './support.ts';
 
 const suite = labProblem === undefined ? describe : describe.skip;
 
@@ -24,7 +24,10 @@ suite('the lab', () => {
   let api: ReturnType<typeof client>;
   const target = () => ({ url: server.url, token: TEST_TOKEN });
 
+  let unlock: () => void = () => {};
+
   beforeAll(async () => {
+    unlock = await acquireLabLock();
     dir = await mkdtemp(join(tmpdir(), 'tandem-lab-'));
     server = await startServerProcess({ port: await freePort(), dataDir: dir });
     api = client(server.url);
@@ -38,6 +41,7 @@ suite('the lab', () => {
     await lab(['down'], target()).catch(() => {});
     await server.kill();
     await rm(dir, { recursive: true, force: true });
+    unlock();
   }, 120_000);
 
   it('registers its sites and an online agent in each', async () => {
