@@ -9,7 +9,16 @@ import type { FastifyRequest } from 'fastify';
 import type { Principal, Role } from '../core/access/index.ts';
 import { isRole } from '../core/access/index.ts';
 import { TandemError } from '../core/errors.ts';
-import { loadUserAccess, randomToken, uuidv7, type Store } from '../store/index.ts';
+import {
+  DEFAULT_SESSION_LIMITS,
+  loadUserAccess,
+  OWNER_SCOPE,
+  randomToken,
+  touchSession,
+  uuidv7,
+  type SessionLimits,
+  type Store,
+} from '../store/index.ts';
 
 /** The caller of a request: a principal plus how they proved it. */
 export interface Caller extends Principal {
@@ -126,6 +135,8 @@ export class Authenticator {
   constructor(
     private readonly store: Store,
     private readonly clock: () => number,
+    /** How long web sessions live (idle and absolute). */
+    readonly sessionLimits: SessionLimits = DEFAULT_SESSION_LIMITS,
   ) {}
 
   /** Forget cached callers, e.g. after a grant, a revocation or a sign-out on this replica. */
@@ -201,22 +212,15 @@ export class Authenticator {
       .set({ last_used_at: now })
       .where('id', '=', row.id)
       .execute();
-    return this.principal(userId, isRole(row.role) ? row.role : 'viewer', row.id, null);
+    // A token made without a scope may do what its owner may (like a session): the grants decide.
+    const scope = isRole(row.role) ? row.role : row.role === OWNER_SCOPE ? 'admin' : 'viewer';
+    return this.principal(userId, scope, row.id, null);
   }
 
   private async fromSession(hash: string): Promise<Caller | null> {
     const now = this.clock();
-    const row = await this.store.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id_hash', '=', hash)
-      .executeTakeFirst();
-    if (!row || row.expires_at <= now) return null;
-    await this.store.db
-      .updateTable('sessions')
-      .set({ last_seen_at: now })
-      .where('id_hash', '=', hash)
-      .execute();
+    const row = await touchSession(this.store.db, hash, now, this.sessionLimits);
+    if (!row) return null;
     return this.principal(row.user_id, 'admin', null, hash);
   }
 
