@@ -46,7 +46,7 @@ export function formatTask(t: TaskView): string {
   const facts = [
     ...(t.kind === 'approval' ? [`${approvals}/${t.quorum} approvals`] : []),
     ...(t.deadline ? [`deadline ${formatDateTime(t.deadline)}`] : []),
-    `tandem approve|reject ${t.id}`,
+    t.kind === 'task' ? `tandem complete ${t.id}` : `tandem approve|reject ${t.id}`,
   ];
   return `  task ${t.id} (${t.kind}) on step ${t.step}${t.message ? `: ${t.message}` : ''}\n    ${facts.join(', ')}`;
 }

@@ -6,6 +6,7 @@ import {
   acquireConcurrency,
   closeTask,
   createTask,
+  escalateTask,
   findRunbook,
   releaseConcurrency,
   runbookDefinition,
@@ -81,9 +82,14 @@ export async function performEffects(
           stepKey: e.key,
           kind: e.kind,
           spec: e.spec,
+          title: e.title,
+          assignees: e.assignees,
           deadline: e.deadline,
           now,
         });
+        break;
+      case 'task.escalate':
+        await escalateTask(tx.db, e.taskId, { assignees: e.assignees, deadline: e.deadline, level: e.level });
         break;
       case 'task.close':
         await closeTask(tx.db, e.taskId, e.status, now);

@@ -8,19 +8,26 @@ import { parseRunbook, resolveInputs, runbookHash } from '../core/runbook/index.
 import {
   applyRunbook,
   findRunbook,
-  findTask,
-  insertDecision,
-  listDecisions,
   runbookDefinition,
   appendAudit,
   type AppliedRunbook,
+  type Tx,
 } from '../store/index.ts';
 import { runScope, type AccessTarget } from '../core/access/index.ts';
 import { applyEvents, loadRun } from './apply.ts';
 import type { EngineDeps } from './deps.ts';
 import { newRunState } from './new-run.ts';
+import { assignTask, claimTask, completeTask, decideTask, type TaskAccountable } from './task-actions.ts';
 
 export type RunAction = 'cancel' | 'pause' | 'resume' | 'retry';
+
+export interface StartRunArgs {
+  runbook: string;
+  version?: number;
+  inputs?: unknown;
+  actor: string | null;
+  accountable?: Accountable;
+}
 
 /**
  * How a person's request is checked and recorded inside the engine's transaction: `authorize`
@@ -61,49 +68,46 @@ export class Engine {
   }
 
   /** Start a run of the runbook's latest (or given) version; bad inputs are refused here. */
-  async startRun(args: {
-    runbook: string;
-    version?: number;
-    inputs?: unknown;
-    actor: string | null;
-    accountable?: Accountable;
-  }): Promise<{ id: string; status: string }> {
-    const { store, clock, newId } = this.deps;
-    return store.transaction(async (tx) => {
-      const row = await findRunbook(tx.db, args.runbook, args.version);
-      if (!row) {
-        const which = args.version === undefined ? '' : ` version ${args.version}`;
-        throw new TandemError('not_found', `runbook ${args.runbook}${which} does not exist`);
-      }
-      const runbook = runbookDefinition(row);
-      const inputs = resolveInputs(runbook.spec.inputs, args.inputs ?? {});
-      args.accountable?.authorize?.(runScope(runbook, inputs));
-      const run = newRunState({
-        id: newId(),
-        runbook,
-        version: row.version,
-        inputs,
-        createdBy: args.actor,
-        now: clock(),
-      });
-      const { outcomes } = await applyEvents(tx, this.deps, [
-        { runId: run.id, event: { type: 'start' }, created: run },
-      ]);
-      const outcome = outcomes[0]!;
-      if (args.accountable?.address !== undefined)
-        await appendAudit(
-          tx,
-          {
-            actor: args.actor ?? 'system',
-            action: 'run.started',
-            target: `run:${run.id}`,
-            address: args.accountable.address,
-            data: { runbook: args.runbook, version: row.version, inputs: Object.keys(inputs).sort() },
-          },
-          clock(),
-        );
-      return { id: run.id, status: outcome.run.status };
+  async startRun(args: StartRunArgs): Promise<{ id: string; status: string }> {
+    return this.deps.store.transaction((tx) => this.startRunIn(tx, args));
+  }
+
+  /** As `startRun`, inside the caller's transaction (a rule records its decision with the run). */
+  async startRunIn(tx: Tx, args: StartRunArgs): Promise<{ id: string; status: string }> {
+    const { clock, newId } = this.deps;
+    const row = await findRunbook(tx.db, args.runbook, args.version);
+    if (!row) {
+      const which = args.version === undefined ? '' : ` version ${args.version}`;
+      throw new TandemError('not_found', `runbook ${args.runbook}${which} does not exist`);
+    }
+    const runbook = runbookDefinition(row);
+    const inputs = resolveInputs(runbook.spec.inputs, args.inputs ?? {});
+    args.accountable?.authorize?.(runScope(runbook, inputs));
+    const run = newRunState({
+      id: newId(),
+      runbook,
+      version: row.version,
+      inputs,
+      createdBy: args.actor,
+      now: clock(),
     });
+    const { outcomes } = await applyEvents(tx, this.deps, [
+      { runId: run.id, event: { type: 'start' }, created: run },
+    ]);
+    const outcome = outcomes[0]!;
+    if (args.accountable?.address !== undefined)
+      await appendAudit(
+        tx,
+        {
+          actor: args.actor ?? 'system',
+          action: 'run.started',
+          target: `run:${run.id}`,
+          address: args.accountable.address,
+          data: { runbook: args.runbook, version: row.version, inputs: Object.keys(inputs).sort() },
+        },
+        clock(),
+      );
+    return { id: run.id, status: outcome.run.status };
   }
 
   /** Cancel, pause, resume or retry a run; refused actions answer with a conflict saying why. */
@@ -148,33 +152,35 @@ export class Engine {
     });
   }
 
-  /** A person's decision on an approval task. */
-  async decide(taskId: string, actor: string, decision: Decision['decision'], comment: string | null) {
-    const { store, clock } = this.deps;
-    return store.transaction(async (tx) => {
-      const task = await findTask(tx.db, taskId);
-      if (!task) throw new TandemError('not_found', `task ${taskId} does not exist`);
-      if (task.status !== 'open') throw new TandemError('conflict', `task ${taskId} is ${task.status}`);
-      const decisions = await listDecisions(tx.db, taskId);
-      const { outcomes } = await applyEvents(tx, this.deps, [
-        {
-          runId: task.run_id,
-          event: {
-            type: 'decision',
-            key: task.step_key,
-            taskId,
-            decision: { actor, decision, comment },
-            decisions,
-          },
-        },
-      ]);
-      const outcome = outcomes[0];
-      if (!outcome) throw new TandemError('not_found', `run ${task.run_id} does not exist`);
-      if (outcome.refused !== undefined) throw new TandemError('conflict', outcome.refused);
-      await insertDecision(tx.db, { taskId, actor, decision, comment, now: clock() });
-      const step = outcome.run.steps.get(task.step_key);
-      return { runId: task.run_id, step: task.step_key, stepStatus: step?.status ?? 'unknown' };
-    });
+  /** A person's decision on an approval task (see task-actions.ts). */
+  async decide(
+    taskId: string,
+    actor: string,
+    decision: Decision['decision'],
+    comment: string | null,
+    acc: TaskAccountable = {},
+  ) {
+    return decideTask(this.deps, taskId, actor, decision, comment, acc);
+  }
+
+  /** A person's answers to a manual task's form; they become the step's outputs. */
+  async complete(taskId: string, actor: string, answers: Record<string, unknown>, acc: TaskAccountable = {}) {
+    return completeTask(this.deps, taskId, actor, answers, acc);
+  }
+
+  /** Claim a manual task for `actor`. */
+  async claim(taskId: string, actor: string, acc: TaskAccountable = {}) {
+    return claimTask(this.deps, taskId, actor, acc);
+  }
+
+  /** Hand a manual task to a user or a team. */
+  async assign(
+    taskId: string,
+    actor: string,
+    to: { user?: string; team?: string },
+    acc: TaskAccountable = {},
+  ) {
+    return assignTask(this.deps, taskId, actor, to, acc);
   }
 
   /** A run's current state: one consistent read, without taking the run's lock from writers. */

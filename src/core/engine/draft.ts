@@ -10,6 +10,8 @@ export class Draft {
   readonly effects: Effect[] = [];
   readonly now: number;
   readonly input: TransitionInput;
+  /** Set by a handler that refuses an event because of who acts (see TransitionOutcome). */
+  forbidden = false;
 
   constructor(state: RunState, input: TransitionInput) {
     this.run = { ...state, steps: new Map(state.steps) };

@@ -1,8 +1,10 @@
 import { TandemError } from '../errors.ts';
 import { renderDeep, renderShell, renderTemplate, renderValue, type ExprContext } from '../expr/index.ts';
 import { parseDuration } from '../runbook/index.ts';
-import type { ApprovalSpec, CompensateSpec, StepSpec } from '../runbook/model.ts';
-import type { Action, RemoteHost, RemoteLogin } from './types.ts';
+import type { ApprovalSpec, CompensateSpec, StepSpec, TaskSpec } from '../runbook/model.ts';
+import { renderSelectorTemplate } from '../estate/index.ts';
+import type { TargetsSpec } from '../runbook/model.ts';
+import type { Action, RemoteHost, RemoteLogin, Targets } from './types.ts';
 
 /** The site of steps without `runs_on`: the server's embedded agent. */
 export const LOCAL_SITE = 'local';
@@ -28,7 +30,10 @@ export function renderAction(
   const timeoutMs = body.timeout ? parseDuration(body.timeout) : undefined;
   const killGraceMs = body.kill_grace ? parseDuration(body.kill_grace) : DEFAULT_KILL_GRACE_MS;
   const workingDir = body.working_dir === undefined ? undefined : renderTemplate(body.working_dir, ctx);
-  const site = body.runs_on?.site === undefined ? LOCAL_SITE : renderTemplate(body.runs_on.site, ctx);
+  const targets = body.ssh?.targets ?? body.ansible?.targets ?? body.probe?.targets;
+  // A step that picks its hosts from a site's estate runs at that site unless runs_on says.
+  const siteText = body.runs_on?.site ?? targets?.site;
+  const site = siteText === undefined ? LOCAL_SITE : renderTemplate(siteText, ctx);
   const labels = (body.runs_on?.labels ?? []).map((l) => renderTemplate(l, ctx)).sort();
   // What every action that runs a process (here or on hosts) carries.
   const run = () => ({
@@ -99,7 +104,7 @@ export function renderAction(
       ...run(),
     };
   } else if (body.probe !== undefined) {
-    const { http, tcp, timeout } = body.probe;
+    const { http, tcp, dns, timeout } = body.probe;
     const probeMs = Math.min(parseDuration(timeout), timeoutMs ?? Infinity);
     action = {
       kind: 'probe',
@@ -112,8 +117,17 @@ export function renderAction(
             expectStatus: statuses(http.expect_status),
             ...(http.contains === undefined ? {} : { contains: renderTemplate(http.contains, ctx) }),
           }
-        : { type: 'tcp', host: renderTemplate(tcp!.host, ctx), port: renderPort(tcp!.port, ctx) },
+        : dns
+          ? {
+              type: 'dns',
+              name: renderTemplate(dns.name, ctx),
+              recordType: dns.type,
+              ...(dns.resolver === undefined ? {} : { resolver: renderTemplate(dns.resolver, ctx) }),
+              ...(dns.expect === undefined ? {} : { expect: renderTemplate(dns.expect, ctx) }),
+            }
+          : { type: 'tcp', host: renderTemplate(tcp!.host ?? '', ctx), port: renderPort(tcp!.port, ctx) },
       timeoutMs: probeMs,
+      ...(targets === undefined ? {} : { targets: renderTargets(targets, site, ctx) }),
     };
   } else {
     throw new Error('not an agent step');
@@ -158,7 +172,8 @@ function renderLogin(
 ): RemoteLogin {
   return {
     site,
-    hosts: renderHosts(r.hosts, r.port, ctx),
+    hosts: r.hosts === undefined ? [] : renderHosts(r.hosts, r.port, ctx),
+    ...(r.targets === undefined ? {} : { targets: renderTargets(r.targets, site, ctx, r.port) }),
     user: renderTemplate(r.user, ctx),
     ...(r.key === undefined ? {} : { key: renderTemplate(r.key, ctx) }),
     ...(r.password === undefined ? {} : { password: renderTemplate(r.password, ctx) }),
@@ -166,6 +181,15 @@ function renderLogin(
     maxParallel: r.max_parallel,
     // The server attaches the site's trusted host keys when an agent claims the step.
     knownHosts: [],
+  };
+}
+
+/** `targets:` rendered; the server resolves them into hosts when the step is claimed. */
+function renderTargets(t: TargetsSpec, site: string, ctx: ExprContext, port?: number): Targets {
+  return {
+    selector: renderSelectorTemplate(t.selector, ctx),
+    site: t.site === undefined ? site : renderTemplate(t.site, ctx),
+    ...(port === undefined ? {} : { port }),
   };
 }
 
@@ -187,6 +211,19 @@ export function renderApproval(body: CompensateSpec, ctx: ExprContext): Rendered
   const spec = body.approval!;
   const { message, ...rest } = spec;
   return message === undefined ? rest : { ...rest, message: renderTemplate(message, ctx) };
+}
+
+/** A manual task with its title and description rendered; the form is used as written. */
+export type RenderedTask = TaskSpec;
+
+export function renderTask(body: CompensateSpec, ctx: ExprContext): RenderedTask {
+  const spec = body.task!;
+  const { description, ...rest } = spec;
+  return {
+    ...rest,
+    title: renderTemplate(spec.title, ctx),
+    ...(description === undefined ? {} : { description: renderTemplate(description, ctx) }),
+  };
 }
 
 export function renderWorkflow(

@@ -5,13 +5,14 @@ import { stepBodyKind } from '../runbook/model.ts';
 import { retryDelay } from './backoff.ts';
 import { expressionContext } from './context.ts';
 import type { Draft } from './draft.ts';
-import { renderAction, renderApproval, renderWaitUntil, renderWorkflow, renderLog } from './render.ts';
+import { renderAction, renderWaitUntil, renderWorkflow, renderLog } from './render.ts';
+import { startApproval, startManualTask } from './human-tasks.ts';
 import { bodyOf, compensatedKey, isItem, stepSpec } from './spec-index.ts';
 import { TERMINAL_STEP, type StepOutputs } from './types.ts';
 
 /**
  * Start an admitted step: render what it does and hand it on — to the queue for agents (`ready`),
- * to people (an approval task), to a timer (sleep, wait_until) or to a child run.
+ * to people (an approval or a manual task), to a timer (sleep, wait_until) or to a child run.
  */
 export function startStep(d: Draft, key: string): void {
   const s = d.edit(key);
@@ -65,18 +66,10 @@ export function startStep(d: Draft, key: string): void {
         d.emit({ type: 'timer', kind: 'wait_until', key, attempt: s.attempt, dueAt: at });
         return;
       }
-      case 'approval': {
-        s.attempt += 1;
-        const spec = renderApproval(body, ctx);
-        s.taskId = d.input.newId();
-        s.status = 'waiting';
-        const deadline = spec.timeout ? d.now + parseDuration(spec.timeout) : null;
-        d.emit({ type: 'task.create', taskId: s.taskId, key, kind: 'approval', spec, deadline });
-        if (deadline !== null)
-          d.emit({ type: 'timer', kind: 'approval-deadline', key, attempt: s.attempt, dueAt: deadline });
-        d.record('task.created', { key, data: { task_id: s.taskId, message: spec.message ?? null } });
-        return;
-      }
+      case 'approval':
+        return startApproval(d, key, body, ctx);
+      case 'task':
+        return startManualTask(d, key, body, ctx);
       case 'workflow': {
         s.attempt += 1;
         const { runbook, inputs } = renderWorkflow(body, ctx);

@@ -4,18 +4,19 @@ import { parseDuration } from '../runbook/index.ts';
 import { advance } from './advance.ts';
 import { expressionContext } from './context.ts';
 import { Draft, newStep } from './draft.ts';
-import { applyDecision, applyTimer } from './waits.ts';
+import { applyTimer } from './waits.ts';
+import { applyCompletion, applyDecision } from './human-tasks.ts';
 import { specIndex, stepSpec } from './spec-index.ts';
 import { cancelStep, failStep, startStep, succeedStep } from './step-lifecycle.ts';
 import { applyRetry } from './retry-run.ts';
 import type { EngineEvent, RunState, StepResult, TransitionInput, TransitionOutcome } from './types.ts';
 import { assertNever } from '../errors.ts';
+import { MAX_OUTPUT_BYTES } from './limits.ts';
 
 /** Attempts lost to an expired lease that are tried again beyond `retry.attempts`. */
 export const LOST_LEASE_RETRIES = 3;
 
-/** Outputs of one step are capped (DESIGN: at most 1 MiB per step). */
-export const MAX_OUTPUT_BYTES = 1024 * 1024;
+export { MAX_OUTPUT_BYTES } from './limits.ts';
 
 /**
  * The engine's one decision function: given a run, an event and the time, the new run and the
@@ -33,6 +34,7 @@ export function transition(state: RunState, event: EngineEvent, input: Transitio
     changed: d.changed,
     effects: d.effects,
     ...(refused === undefined ? {} : { refused }),
+    ...(refused !== undefined && d.forbidden ? { forbidden: true } : {}),
   };
 }
 
@@ -82,6 +84,8 @@ function apply(d: Draft, event: EngineEvent): string | undefined {
       return applyTimer(d, event);
     case 'decision':
       return applyDecision(d, event);
+    case 'task.complete':
+      return applyCompletion(d, event);
     case 'child.finished': {
       const s = d.get(event.key);
       if (s?.status !== 'running' || s.childRunId !== event.childRunId) return 'child run no longer awaited';

@@ -9,10 +9,11 @@
  * - lease: an agent's time-limited hold on a running attempt, fenced by a random token.
  * - phase: where the run stands: the main graph, compensation, `finally`, or done.
  * - outcome: how the main graph ended; what `run.status` shows to `finally` steps.
- * - task: a step waiting for people (an approval).
+ * - task: a step waiting for people: an approval, or manual work with a form (kind `task`).
+ * - assignees: who may act on a task now; escalation replaces them when a deadline passes.
  * - timer: a durable row that delivers an event at a time (back-off, sleep, deadline…).
  */
-import type { Runbook } from '../runbook/model.ts';
+import type { AssigneesSpec, Runbook } from '../runbook/model.ts';
 
 export type RunStatus = 'pending' | 'running' | 'waiting' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
 export type StepStatus =
@@ -110,8 +111,13 @@ export type Action = (
             expectStatus: number[];
             contains?: string;
           }
-        | { type: 'tcp'; host: string; port: number };
+        | { type: 'tcp'; host: string; port: number }
+        | { type: 'dns'; name: string; recordType: string; resolver?: string; expect?: string };
       timeoutMs: number;
+      /** Hosts from the estate (see `Targets`): the check runs against each of them. */
+      targets?: Targets;
+      /** The hosts `targets` picked, set by the server at claim time. */
+      hosts?: string[];
     }
 ) & { secretNonce?: string };
 
@@ -129,11 +135,24 @@ export interface KnownHost {
   publicKey: string;
 }
 
+/**
+ * Hosts a step takes from the estate: the resources `selector` picks in `site`, resolved by the
+ * server when the step is claimed (so a retry sees the estate of its own time).
+ */
+export interface Targets {
+  selector: string;
+  site: string;
+  /** The port of hosts whose resource gives none. */
+  port?: number;
+}
+
 /** Where and as whom ssh and ansible steps log in. Secrets arrive resolved, at claim time. */
 export interface RemoteLogin {
   /** The step's site, for messages (how to trust a host key). */
   site: string;
+  /** Empty when rendered with `targets`: the server fills it when the step is claimed. */
   hosts: RemoteHost[];
+  targets?: Targets;
   user: string;
   /** A private key (OpenSSH or PEM) and/or a password; the agent's own keys are never used. */
   key?: string;
@@ -232,6 +251,8 @@ export type EngineEvent =
   | { type: 'lease.expired'; key: string; attempt: number }
   | { type: 'timer'; kind: TimerKind; key: string | null; attempt: number | null; data?: unknown }
   | { type: 'decision'; key: string; taskId: string; decision: Decision; decisions: Decision[] }
+  /** A person completed a manual task; `answers` passed its form (the shell checks them). */
+  | { type: 'task.complete'; key: string; taskId: string; actor: string; answers: Record<string, unknown> }
   | {
       type: 'child.finished';
       key: string;
@@ -246,8 +267,24 @@ export type EngineEvent =
   | { type: 'resume'; actor: string | null }
   | { type: 'retry'; actor: string | null };
 
+/**
+ * `approval-deadline` and `task-deadline` end the first period of an approval or a manual task;
+ * `escalation-deadline` ends the period after it was escalated.
+ */
 export type TimerKind =
-  'retry' | 'sleep' | 'wait_until' | 'step-timeout' | 'approval-deadline' | 'run-timeout';
+  | 'retry'
+  | 'sleep'
+  | 'wait_until'
+  | 'step-timeout'
+  | 'approval-deadline'
+  | 'task-deadline'
+  | 'escalation-deadline'
+  | 'run-timeout';
+
+/** Who may act on a task: a role, a team or named users (anyone matching one of them). */
+export type Assignees = AssigneesSpec;
+
+export type TaskKind = 'approval' | 'task';
 
 export type Effect =
   | { type: 'event'; event: string; key?: string; attempt?: number; actor?: string | null; data?: unknown }
@@ -256,11 +293,22 @@ export type Effect =
       type: 'task.create';
       taskId: string;
       key: string;
-      kind: 'approval';
+      kind: TaskKind;
+      /** The rendered step body (approval or task), plus `excluded`: who may not approve. */
       spec: unknown;
+      /** The rendered message of an approval, or the title of a task. */
+      title: string | null;
+      /** Null: anyone who may decide on (approval) or work on (task) the run's tasks. */
+      assignees: Assignees | null;
       deadline: number | null;
     }
-  | { type: 'task.close'; taskId: string; status: 'approved' | 'rejected' | 'expired' | 'cancelled' }
+  /** The deadline passed: the task moves to other people with a new deadline. */
+  | { type: 'task.escalate'; taskId: string; assignees: Assignees; deadline: number; level: number }
+  | {
+      type: 'task.close';
+      taskId: string;
+      status: 'approved' | 'rejected' | 'expired' | 'cancelled' | 'completed';
+    }
   | { type: 'child.start'; key: string; childRunId: string; runbook: string; inputs: Record<string, unknown> }
   | { type: 'child.cancel'; childRunId: string }
   | {
@@ -288,4 +336,6 @@ export interface TransitionOutcome {
   effects: Effect[];
   /** Set when the event was refused (e.g. a late result of an older attempt). */
   refused?: string;
+  /** With `refused`: the refusal is about who acts (four-eyes), not about the state of the run. */
+  forbidden?: boolean;
 }

@@ -9,3 +9,4 @@ export { resolveInputs, coerceInputString, checkInputValue } from './inputs.ts';
 export { runbookJsonSchema, RUNBOOK_SCHEMA_ID } from './json-schema.ts';
 export { runbookHash } from './hash.ts';
 export { templateFields, type TemplateField, type FieldMode, type FieldScope } from './template-fields.ts';
+export { compileForm, checkAnswers, answersAsOutputs, formProblem, type FormProblem } from './form.ts';

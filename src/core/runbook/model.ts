@@ -10,11 +10,13 @@
  */
 import { z } from 'zod';
 
-export const DURATION_PATTERN = /^(\d+(ms|s|m|h|d))+$/;
-export const duration = z
-  .string()
-  .regex(DURATION_PATTERN, 'a duration such as 500ms, 30s, 5m, 2h or 1h30m')
-  .describe('A duration: 500ms, 30s, 5m, 2h, 1d, or combinations like 1h30m');
+import { approvalSpec, taskSpec } from './model-tasks.ts';
+import { duration, template } from './model-base.ts';
+import { targetsSpec } from './model-targets.ts';
+
+export { DURATION_PATTERN, duration } from './model-base.ts';
+export * from './model-tasks.ts';
+export { targetsSpec, type TargetsSpec } from './model-targets.ts';
 
 export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const identifier = z
@@ -26,8 +28,6 @@ const resourceName = z
   .string()
   .regex(NAME_PATTERN, 'lower-case letters, digits, ".", "_" and "-", at most 128 characters');
 
-/** A string that may contain `${{ … }}` CEL expressions. */
-const template = z.string().describe('Text with optional ${{ CEL expression }} parts');
 /** A string that is (or contains) one CEL expression, e.g. `${{ steps.a.outputs.n > 3 }}`. */
 const expression = z.string().describe('A CEL expression, optionally written as ${{ … }}');
 
@@ -87,22 +87,6 @@ export const httpSpec = z.strictObject({
   ca: template.optional().describe('PEM of the CA that signed the server certificate'),
 });
 
-export const approverSpec = z.strictObject({
-  role: z.string().optional(),
-  team: z.string().optional(),
-  users: z.array(z.string()).optional(),
-});
-
-export const approvalSpec = z.strictObject({
-  approvers: approverSpec.optional(),
-  quorum: z.number().int().min(1).default(1),
-  four_eyes: z.boolean().default(false),
-  timeout: duration.optional(),
-  on_timeout: z.enum(['reject', 'approve', 'fail']).default('reject'),
-  message: template.optional(),
-});
-export type ApprovalSpec = z.infer<typeof approvalSpec>;
-
 export const workflowSpec = z.strictObject({
   runbook: z.string().min(1),
   inputs: z.record(z.string(), z.unknown()).optional(),
@@ -129,7 +113,9 @@ function exactlyOne<T extends object>(body: string, keys: readonly (keyof T & st
 const remoteFields = {
   hosts: z
     .union([z.array(template).min(1), template])
+    .optional()
     .describe('host[:port] ([v6]:port) of the site: a list, or an expression giving a list'),
+  targets: targetsSpec.optional(),
   user: template.describe('The remote user'),
   key: template.optional().describe('A private key (OpenSSH or PEM), e.g. ${{ secrets.deploy_key }}'),
   password: template
@@ -155,7 +141,8 @@ export const sshSpec = z
       })
       .optional(),
   })
-  .superRefine(exactlyOne('ssh', ['command', 'upload']));
+  .superRefine(exactlyOne('ssh', ['command', 'upload']))
+  .superRefine(exactlyOne('ssh', ['hosts', 'targets']));
 
 export const ansibleSpec = z
   .strictObject({
@@ -174,6 +161,7 @@ export const ansibleSpec = z
     check: z.boolean().default(false).describe('Run with --check: report changes, make none'),
   })
   .superRefine(exactlyOne('ansible', ['playbook', 'playbook_file']))
+  .superRefine(exactlyOne('ansible', ['hosts', 'targets']))
   .superRefine((value, ctx) => {
     if (typeof value.playbook === 'string' && value.playbook.includes('${{'))
       ctx.addIssue({
@@ -184,6 +172,8 @@ export const ansibleSpec = z
   });
 
 const port = z.number().int().min(1).max(65535);
+/** DNS record types a probe may look up. */
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT', 'SRV', 'PTR'] as const;
 export const probeSpec = z
   .strictObject({
     http: z
@@ -195,10 +185,51 @@ export const probeSpec = z
         contains: template.optional().describe('Text the response body must contain'),
       })
       .optional(),
-    tcp: z.strictObject({ host: template, port: z.union([port, template]) }).optional(),
+    tcp: z
+      .strictObject({
+        host: template.optional().describe('Left out with targets'),
+        port: z.union([port, template]),
+      })
+      .optional(),
+    dns: z
+      .strictObject({
+        name: template.describe('The name to look up'),
+        type: z.enum(DNS_RECORD_TYPES).default('A'),
+        resolver: template
+          .optional()
+          .describe("host or host:port of the DNS server to ask (default: the agent's own resolvers)"),
+        expect: template.optional().describe('A value one of the answers must contain'),
+      })
+      .optional(),
+    targets: targetsSpec
+      .optional()
+      .describe(
+        "Check each host the estate gives (tcp without host; http with each one as the URL's host; dns asking each one)",
+      ),
     timeout: duration.default('10s'),
   })
-  .superRefine(exactlyOne('probe', ['http', 'tcp']));
+  .superRefine(exactlyOne('probe', ['http', 'tcp', 'dns']))
+  .superRefine((value, ctx) => {
+    const host = value.tcp?.host;
+    if (value.tcp && value.targets === undefined && host === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tcp', 'host'],
+        message: 'tcp needs a host (or the probe targets)',
+      });
+    if (value.targets !== undefined && host !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tcp', 'host'],
+        message: 'the targets give the hosts: leave out host',
+      });
+    if (value.targets !== undefined && value.dns?.resolver !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'resolver'],
+        message: 'the targets give the DNS servers to ask: leave out resolver',
+      });
+  });
 
 /** The kinds of body a step may have; exactly one is set. */
 export const stepBodyKinds = [
@@ -210,6 +241,7 @@ export const stepBodyKinds = [
   'log',
   'workflow',
   'approval',
+  'task',
   'ssh',
   'ansible',
   'probe',
@@ -225,6 +257,7 @@ const bodyFields = {
   log: template.optional(),
   workflow: workflowSpec.optional(),
   approval: approvalSpec.optional(),
+  task: taskSpec.optional(),
   ssh: sshSpec.optional(),
   ansible: ansibleSpec.optional(),
   probe: probeSpec.optional(),

@@ -24,7 +24,7 @@ const dbFailover = yaml(
   '    - id: approve',
   '      needs: [lag]',
   '      approval:',
-  '        approvers: { role: dba }',
+  '        approvers: { team: dba }',
   '        quorum: 1',
   '        timeout: 30m',
   '        message: "Replication lag is ${{ steps.lag.outputs.seconds }}s. Promote the standby?"',

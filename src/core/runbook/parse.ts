@@ -6,6 +6,7 @@ import type { YAMLError } from 'yaml';
 import { checkExpressions } from './check-expressions.ts';
 import { checkInputSpecs } from './check-inputs.ts';
 import { checkSteps } from './check-steps.ts';
+import { checkTasks } from './check-tasks.ts';
 import { runbookSpec, type Runbook } from './model.ts';
 import { ProblemList } from './problems.ts';
 import { reportZodIssues } from './zod-issues.ts';
@@ -63,6 +64,7 @@ export function parseRunbook(text: string): Runbook {
   const { spec } = parsed.data;
   checkSteps(spec, problems);
   checkInputSpecs(spec, problems);
+  checkTasks(spec, problems);
   checkExpressions(spec, problems);
   if (problems.size > 0) throw problems.toError();
   return parsed.data;

@@ -1,15 +1,18 @@
 /**
  * The problems found in one runbook, collected so the user sees all of them at once.
  */
-import { TandemError, type ErrorDetail } from '../errors.ts';
+import { TandemError, type ErrorDetail, type TandemErrorCode } from '../errors.ts';
 import { formatPath, type PathSegment, type Position, type Where, type YamlSource } from './yaml-source.ts';
 
 export class ProblemList {
   readonly details: ErrorDetail[] = [];
   private readonly source: YamlSource;
+  /** What the document is, for the error: a runbook by default (an estate file reuses this). */
+  private readonly what: { noun: string; code: TandemErrorCode };
 
-  constructor(source: YamlSource) {
+  constructor(source: YamlSource, what = { noun: 'runbook', code: 'invalid_runbook' as TandemErrorCode }) {
     this.source = source;
+    this.what = what;
   }
 
   /** A problem with the value at `path`; its line and column come from the YAML. */
@@ -31,7 +34,7 @@ export class ProblemList {
     return this.details.length;
   }
 
-  /** One `invalid_runbook` error listing every problem, in the order they appear in the file. */
+  /** One error (`invalid_runbook`) listing every problem, in the order they appear in the file. */
   toError(): TandemError {
     const details = [...this.details].sort(
       (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
@@ -41,7 +44,7 @@ export class ProblemList {
       const where = d.line === undefined ? '' : `line ${d.line}, column ${d.column ?? 1}: `;
       return `  ${where}${d.path === '' ? '' : `${d.path}: `}${d.message}`;
     });
-    return new TandemError('invalid_runbook', `invalid runbook (${count}):\n${lines.join('\n')}`, {
+    return new TandemError(this.what.code, `invalid ${this.what.noun} (${count}):\n${lines.join('\n')}`, {
       details,
     });
   }

@@ -45,7 +45,9 @@ function addEntries(add: Add, path: PathSegment[], record: Record<string, string
 function addRemoteFields(add: Add, path: PathSegment[], remote: CompensateSpec['ssh' | 'ansible']): void {
   if (remote === undefined) return;
   if (typeof remote.hosts === 'string') add([...path, 'hosts'], remote.hosts);
-  else remote.hosts.forEach((host, i) => add([...path, 'hosts', i], host));
+  else remote.hosts?.forEach((host, i) => add([...path, 'hosts', i], host));
+  add([...path, 'targets', 'selector'], remote.targets?.selector);
+  add([...path, 'targets', 'site'], remote.targets?.site);
   add([...path, 'user'], remote.user);
   add([...path, 'key'], remote.key);
   add([...path, 'password'], remote.password);
@@ -66,6 +68,8 @@ function addBodyFields(add: Add, path: PathSegment[], step: CompensateSpec): voi
     add([...path, 'http', 'ca'], step.http.ca);
   }
   add([...path, 'approval', 'message'], step.approval?.message);
+  add([...path, 'task', 'title'], step.task?.title);
+  add([...path, 'task', 'description'], step.task?.description);
   addRemoteFields(add, [...path, 'ssh'], step.ssh);
   add([...path, 'ssh', 'command'], step.ssh?.command);
   add([...path, 'ssh', 'upload', 'content'], step.ssh?.upload?.content);
@@ -78,6 +82,11 @@ function addBodyFields(add: Add, path: PathSegment[], step: CompensateSpec): voi
   addEntries(add, [...path, 'probe', 'http', 'headers'], probe?.http?.headers);
   add([...path, 'probe', 'http', 'contains'], probe?.http?.contains);
   add([...path, 'probe', 'tcp', 'host'], probe?.tcp?.host);
+  add([...path, 'probe', 'dns', 'name'], probe?.dns?.name);
+  add([...path, 'probe', 'dns', 'resolver'], probe?.dns?.resolver);
+  add([...path, 'probe', 'dns', 'expect'], probe?.dns?.expect);
+  add([...path, 'probe', 'targets', 'selector'], probe?.targets?.selector);
+  add([...path, 'probe', 'targets', 'site'], probe?.targets?.site);
   if (typeof probe?.tcp?.port === 'string') add([...path, 'probe', 'tcp', 'port'], probe.tcp.port);
   addStrings(add, [...path, 'workflow', 'inputs'], step.workflow?.inputs);
   addEntries(add, [...path, 'env'], step.env);

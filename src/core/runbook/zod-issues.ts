@@ -45,9 +45,9 @@ function unwrap(schema: z.ZodType): z.ZodType[] {
   return [schema];
 }
 
-/** The field names the runbook schema allows in the mapping at `path`. */
-function fieldsAt(path: readonly PathSegment[]): string[] {
-  let schemas: z.ZodType[] = [runbookSpec];
+/** The field names the schema (the runbook's by default) allows in the mapping at `path`. */
+function fieldsAt(path: readonly PathSegment[], root: z.ZodType): string[] {
+  let schemas: z.ZodType[] = [root];
   for (const segment of path) {
     schemas = schemas.flatMap(unwrap).flatMap((s): z.ZodType[] => {
       if (s instanceof z.ZodObject) {
@@ -90,6 +90,8 @@ export function reportZodIssues(
   input: unknown,
   problems: ProblemList,
   base: readonly PathSegment[] = [],
+  /** The schema the input was checked against, to suggest field names (an estate file's, say). */
+  root: z.ZodType = runbookSpec,
 ): void {
   for (const issue of issues) {
     const path = [...base, ...issue.path.filter((p) => typeof p !== 'symbol')];
@@ -97,7 +99,7 @@ export function reportZodIssues(
     const got = `got ${describeYaml(value)}`;
     switch (issue.code) {
       case 'unrecognized_keys': {
-        const allowed = fieldsAt(path);
+        const allowed = fieldsAt(path, root);
         for (const key of issue.keys) {
           const guess = closest(key, allowed);
           const hint = guess ? `did you mean "${guess}"?` : `allowed here: ${allowed.join(', ')}`;
@@ -111,7 +113,7 @@ export function reportZodIssues(
         break;
       case 'invalid_union': {
         const deeper = issue.errors.filter((branch) => !isRootTypeIssue(branch));
-        if (deeper.length === 1) reportZodIssues(deeper[0]!, input, problems, path);
+        if (deeper.length === 1) reportZodIssues(deeper[0]!, input, problems, path, root);
         else if (deeper.length === 0 && issue.errors.length > 0) {
           const expected = issue.errors.map((branch) => expectedOf(branch[0]!));
           problems.add(path, `expected ${expected.join(' or ')}, ${got}`);
