@@ -34,6 +34,7 @@ import type { EngineDeps } from './deps.ts';
 import { runSignals } from './run-signals.ts';
 import { readyHere, readyPayload, type ReadyGroup } from './ready-signal.ts';
 import { performEffects, type EffectSink } from './effects.ts';
+import { enqueueTransitionNotifications } from '../notify/index.ts';
 
 export interface QueuedEvent {
   runId: string;
@@ -118,6 +119,7 @@ export async function applyEvents(
     states.set(item.runId, outcome.run);
     noteReady(sink, outcome.run, outcome.changed);
     await performEffects(tx, deps, outcome.run, outcome.effects, sink, now);
+    await enqueueTransitionNotifications(tx, deps.store, outcome.run, outcome.effects, now);
     queue.push(...sink.followUps.splice(0));
   }
   if (!deferred) await flushSink(tx, deps, sink, now);

@@ -3,7 +3,7 @@
  * (run version check, steps, events, timers, the hand-off, notifications) in ONE autocommit
  * statement that rolls back whole if the run moved on meanwhile. Two round trips a step instead
  * of a locked transaction's five. Transitions with other effects (tasks, child runs, concurrency)
- * take the locked path.
+ * or with notifications to queue take the locked path.
  */
 import { transition, type RunState } from '../core/engine/index.ts';
 import { isTandemError } from '../core/errors.ts';
@@ -22,6 +22,7 @@ import { handOff } from './hand-off.ts';
 import { readyHere } from './ready-signal.ts';
 import { runSignals } from './run-signals.ts';
 import { collectRecord, isRecordEffect, type EffectSink } from './effects.ts';
+import { transitionNotifies } from '../notify/index.ts';
 
 /** Races lost before falling back to the locked path. */
 const TRIES = 3;
@@ -51,6 +52,8 @@ export async function completeOptimistically(
     if (outcome.refused !== undefined) return { accepted: false, reason: outcome.refused, claimed: [] };
     const records = outcome.effects.filter(isRecordEffect);
     if (records.length !== outcome.effects.length) return undefined;
+    // Notifications are queued in a transaction: a transition that has some takes the locked path.
+    if (await transitionNotifies(deps.store, outcome.run, records)) return undefined;
     const sink = newSink();
     saveRun(before, outcome.run, outcome.changed, now, sink.steps);
     for (const e of records) collectRecord(before.id, e, sink);
