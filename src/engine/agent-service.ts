@@ -22,7 +22,8 @@ import {
 } from '../store/index.ts';
 import { applyEvents, flushSink, newSink, resultEvent } from './apply.ts';
 import type { EffectSink } from './effects.ts';
-import { prepareClaimed } from './claim-prepare.ts';
+import { needsPreparation, prepareClaimed } from './claim-prepare.ts';
+import { recordAgentHost } from './agent-facts.ts';
 import { handOff } from './hand-off.ts';
 import { completeOptimistically } from './optimistic-complete.ts';
 import type { ReadySignal } from './ready-signal.ts';
@@ -118,9 +119,7 @@ export class AgentService {
       leaseToken: randomToken(16),
       timeoutSlackMs: TIMEOUT_BACKSTOP_MS,
     });
-    const needs = (c: ClaimedStep) =>
-      c.action.secretNonce !== undefined || c.action.kind === 'ssh' || c.action.kind === 'ansible';
-    if (!claimed.some(needs)) return claimed;
+    if (!claimed.some((c) => needsPreparation(c.action))) return claimed;
     return this.deps.store.transaction(async (tx) => {
       const prepared = await prepareClaimed(tx, agent.site, claimed, this.deps.masterKey);
       if (prepared.failed.length > 0) await this.failClaims(tx, prepared.failed);
@@ -230,6 +229,7 @@ export class AgentService {
     if (plain && now - (this.lastSeen.get(agentId) ?? 0) < 10_000) return;
     this.lastSeen.set(agentId, now);
     await touchAgent(this.deps.store.db, agentId, now, extra);
+    if (extra.facts !== undefined) await recordAgentHost(this.deps, agentId, extra.facts);
   }
 
   private readonly lastSeen = new Map<string, number>();

@@ -1,10 +1,20 @@
 /**
  * What a claimed action gets only at claim time, for the claiming agent's site: secret values
- * (resolved from references), the site's trusted SSH host keys, and the values to mask.
+ * (resolved from references), the hosts its `targets:` pick from the estate, the site's trusted
+ * SSH host keys, and the values to mask.
  */
+import type { Action } from '../core/engine/index.ts';
 import { errorMessage } from '../core/errors.ts';
 import { knownHostsOf, type ClaimedStep, type Tx } from '../store/index.ts';
 import { actionSecretNames, resolveActionSecrets, secretValues, type MasterKey } from '../secrets/index.ts';
+import { hasTargets, resolveTargets } from './claim-targets.ts';
+
+/** Whether a claimed action needs this preparation (others go to the agent as they are). */
+export const needsPreparation = (action: Action): boolean =>
+  action.secretNonce !== undefined ||
+  action.kind === 'ssh' ||
+  action.kind === 'ansible' ||
+  hasTargets(action);
 
 export interface PreparedClaim {
   ready: ClaimedStep[];
@@ -23,6 +33,7 @@ export async function prepareClaimed(
   for (const step of claimed) {
     let action = step.action;
     try {
+      action = await resolveTargets(tx, action);
       if (action.kind === 'ssh' || action.kind === 'ansible') {
         hostKeys ??= await knownHostsOf(tx.db, site);
         action = { ...action, knownHosts: hostKeys };

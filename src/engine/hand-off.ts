@@ -6,6 +6,7 @@
 import type { Action } from '../core/engine/index.ts';
 import type { ClaimedStep, ClaimingAgent, StepWrites } from '../store/index.ts';
 import type { EffectSink } from './effects.ts';
+import { needsPreparation } from './claim-prepare.ts';
 
 /**
  * Steps made ready in `sink` that `agent` may run, turned into its claims (at most `max`). Steps
@@ -28,7 +29,7 @@ export function handOff(
     const labels = row.labels === null ? [] : (JSON.parse(row.labels) as string[]);
     if (!labels.every((l) => agentLabels.has(l))) continue;
     const action = JSON.parse(row.action) as Action;
-    if (action.secretNonce !== undefined || action.kind === 'ssh' || action.kind === 'ansible') continue;
+    if (needsPreparation(action)) continue;
     row.status = 'running';
     row.attempt += 1;
     row.lease_token = lease.token;

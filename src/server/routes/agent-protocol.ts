@@ -10,6 +10,7 @@ import { TandemError } from '../../core/errors.ts';
 import { consumeEnrollmentToken, insertAgent, randomToken, uuidv7, findAgent } from '../../store/index.ts';
 import { hashToken } from '../auth.ts';
 import type { ServerContext } from '../context.ts';
+import { recordAgentHost } from '../../engine/agent-facts.ts';
 
 /** An agent's own credential: shown once at enrollment, stored hashed. */
 export const AGENT_CREDENTIAL_PREFIX = 'tda_';
@@ -99,6 +100,7 @@ export function agentProtocolRoutes(app: FastifyInstance, ctx: ServerContext): v
         return used.site;
       });
       ctx.log.info({ agent: id, name: b.name, site: enrolled }, 'agent enrolled');
+      if (b.facts !== undefined) await recordAgentHost(ctx, id, b.facts);
       return reply.code(201).send({ agent_id: id, name: b.name, site: enrolled, credential });
     },
   );
