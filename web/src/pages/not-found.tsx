@@ -1,0 +1,14 @@
+import { useTranslation } from 'react-i18next';
+import { Link } from '../router.tsx';
+
+export function NotFoundPage() {
+  const { t } = useTranslation();
+  return (
+    <>
+      <h1>{t('notFound.title')}</h1>
+      <p>
+        <Link to="/">{t('notFound.back')}</Link>
+      </p>
+    </>
+  );
+}
