@@ -48,7 +48,12 @@ export function parseRunbook(text: string): Runbook {
   // Past a syntax error the tree may not be what the user meant; duplicate keys leave it sound.
   if (source.doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) throw problems.toError();
 
-  const input: unknown = source.doc.toJS();
+  const data = source.data();
+  if ('error' in data) {
+    problems.addAt([], data.error, { line: 1, column: 1 });
+    throw problems.toError();
+  }
+  const input = data.value;
   if (input === null || input === undefined) {
     problems.addAt([], 'the runbook is empty; it starts with apiVersion: tandem/v1 and kind: Runbook', {
       line: 1,

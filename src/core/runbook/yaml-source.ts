@@ -60,6 +60,18 @@ export class YamlSource {
     this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false });
   }
 
+  /**
+   * The document as plain data, or why it cannot be: an alias to an anchor never set, or more
+   * alias expansions than a real document needs (a "billion laughs" document).
+   */
+  data(): { value: unknown } | { error: string } {
+    try {
+      return { value: this.doc.toJS({ maxAliasCount: 100 }) };
+    } catch (err: unknown) {
+      return { error: `YAML error: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
   /** 1-based line and column of a character offset in the text. */
   positionAt(offset: number): Position {
     const { line, col } = this.lineCounter.linePos(offset);
