@@ -13,6 +13,7 @@ import { collectFacts } from './facts.ts';
 import { httpAgentApi } from './http-api.ts';
 import { HttpClient } from './http-client.ts';
 import { StateDir, type AgentCredential } from './state-dir.ts';
+import { httpProbeApi, runProbeRunner } from '../probes/index.ts';
 
 export interface AgentOptions {
   server: string;
@@ -46,6 +47,13 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     draining = true;
     agentLog.info({}, 'draining: no new steps; finishing the running ones');
   });
+  // Interval probes run beside the steps and stop with them (at once when draining).
+  const probing = new AbortController();
+  const probeRunner = runProbeRunner({
+    api: httpProbeApi(client),
+    signal: AbortSignal.any([o.signal, probing.signal]),
+    log: agentLog.child({ loop: 'probes' }),
+  });
   try {
     await runAgentLoop({
       api: httpAgentApi(client, { draining: () => draining }),
@@ -58,6 +66,8 @@ export async function runAgent(o: AgentOptions): Promise<void> {
     });
     agentLog.info({}, 'agent stopped');
   } finally {
+    probing.abort();
+    await probeRunner;
     client.close();
     base.close();
   }
