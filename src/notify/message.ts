@@ -114,6 +114,11 @@ export function buildMessage(topic: Topic | 'test', p: NotificationPayload, publ
         tone: 'info',
       };
     }
+    case 'incident.triggered':
+    case 'incident.acknowledged':
+    case 'incident.resolved':
+    case 'incident.escalated':
+      return incidentMessage(topic, p, url);
     case 'test':
       return {
         topic,
@@ -124,4 +129,44 @@ export function buildMessage(topic: Topic | 'test', p: NotificationPayload, publ
         tone: 'info',
       };
   }
+}
+
+type IncidentTopic = Extract<Topic, `incident.${string}`>;
+
+const incidentWords: Record<IncidentTopic, { verb: string; tone: Message['tone'] }> = {
+  'incident.triggered': { verb: 'Incident', tone: 'danger' },
+  'incident.acknowledged': { verb: 'Acknowledged', tone: 'warning' },
+  'incident.resolved': { verb: 'Resolved', tone: 'success' },
+  'incident.escalated': { verb: 'Escalated', tone: 'danger' },
+};
+
+function incidentMessage(topic: IncidentTopic, p: NotificationPayload, url: string): Message {
+  const i = p.incident;
+  const fields: Message['fields'] = [];
+  if (i) {
+    fields.push({ label: 'Severity', value: i.severity });
+    if (i.site) fields.push({ label: 'Site', value: i.site });
+    if (i.resource) fields.push({ label: 'Resource', value: `${i.resource.kind}/${i.resource.name}` });
+    if (i.team) fields.push({ label: 'Team', value: i.team });
+    fields.push({ label: 'Opened', value: formatTime(i.openedAt) });
+    if (i.actor) fields.push({ label: 'By', value: i.actor });
+  }
+  const e = p.escalation;
+  if (e) {
+    fields.push({
+      label: 'Escalation',
+      value: `${e.policy}, level ${e.level}${e.round > 1 ? ` (round ${e.round})` : ''}`,
+    });
+    const people = [...new Set(e.targets.flatMap((t) => t.users))];
+    fields.push({ label: 'On call', value: people.length > 0 ? people.join(', ') : 'nobody reachable' });
+  }
+  const words = incidentWords[topic];
+  return {
+    topic,
+    title: `${words.verb}: ${i?.title ?? 'an incident'}`,
+    body: null,
+    fields,
+    link: { label: 'Open the incident', url },
+    tone: words.tone,
+  };
 }

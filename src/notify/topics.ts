@@ -6,7 +6,8 @@
  * Glossary
  * - channel: where notifications go (a Slack, DingTalk, Feishu or WeCom webhook, a generic signed
  *   webhook, or e-mail), subscribed to topics and optionally to runbooks with some labels.
- * - topic: the kind of happening: a task created or escalated, a run failed or succeeded, a mention.
+ * - topic: the kind of happening: a task created or escalated, a run failed or succeeded, a mention,
+ *   an incident triggered, acknowledged, resolved or escalated to the next on-call level.
  * - delivery: one notification for one channel, a row of the outbox retried until sent or given up.
  */
 
@@ -16,6 +17,10 @@ export const TOPICS = [
   'run.failed',
   'run.succeeded',
   'comment.mentioned',
+  'incident.triggered',
+  'incident.acknowledged',
+  'incident.resolved',
+  'incident.escalated',
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -55,11 +60,36 @@ export interface CommentSnapshot {
   mentions: string[];
 }
 
+/** The incident a notification is about (as src/events and src/oncall record it). */
+export interface IncidentSnapshot {
+  id: string;
+  title: string;
+  status: string;
+  severity: string;
+  site: string | null;
+  resource: { kind: string; name: string } | null;
+  team: string | null;
+  openedAt: number;
+  actor?: string | null;
+}
+
+/** An escalation step: which level of which policy, and the people it reaches. */
+export interface EscalationSnapshot {
+  policy: string;
+  level: number;
+  round: number;
+  targets: { target: string; users: string[] }[];
+}
+
 /** What an outbox row carries (as JSON). */
 export interface NotificationPayload {
   run?: RunSnapshot;
   task?: TaskSnapshot;
   comment?: CommentSnapshot;
+  incident?: IncidentSnapshot;
+  escalation?: EscalationSnapshot;
+  /** The people an escalation step reaches (e-mail channels may address them). */
+  recipients?: string[];
   /** Where to decide or look: `/tasks/<id>` or `/runs/<id>`, joined to the public URL when sent. */
   path: string;
   /** Set on the message `POST …/channels/:name/test` sends. */
