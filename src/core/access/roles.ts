@@ -40,6 +40,8 @@ export const permissions = [
   'incidents:write',
   'rules:read',
   'rules:write',
+  'slos:read',
+  'slos:write',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -57,6 +59,7 @@ const viewer: readonly Permission[] = [
   'events:read',
   'incidents:read',
   'rules:read',
+  'slos:read',
 ];
 
 /**
