@@ -1,6 +1,19 @@
 /**
  * The one model every incoming event is normalised to, whatever sent it (Alertmanager, Grafana,
  * PagerDuty, a generic webhook, Tandem's own probes), and the incident it is grouped into.
+ *
+ * Glossary
+ * - event source: a configured sender (name, kind, credential); its events arrive at
+ *   `/api/v1/events/<kind>/<name>`.
+ * - event: one notification about one alert, as received and normalised; every event is kept.
+ * - fingerprint: an alert's stable identity; events with the same fingerprint are the same alert.
+ * - alert: the deduplicated state of a fingerprint (firing or resolved, first and last seen, how
+ *   many events), one row whatever the number of events.
+ * - incident: what people handle: alerts grouped by fingerprint or group, by topology (alerts on
+ *   resources depending on a failing one) or by site (a site cut off); triggered → acknowledged →
+ *   resolved.
+ * - maintenance window: a time (once, or recurring by cron in a time zone) during which alerts on
+ *   the resources it selects are stored but open no incident and notify nobody (suppressed).
  */
 
 export const eventSourceKinds = [
@@ -13,7 +26,11 @@ export const eventSourceKinds = [
 ] as const;
 export type EventSourceKind = (typeof eventSourceKinds)[number];
 
-export type EventStatus = 'firing' | 'resolved';
+/**
+ * `acknowledged`: the sender acknowledged the alert (PagerDuty's `event_action: acknowledge`); the
+ * alert keeps firing and its incident is acknowledged.
+ */
+export type EventStatus = 'firing' | 'resolved' | 'acknowledged';
 
 export const severities = ['critical', 'error', 'warning', 'info'] as const;
 export type Severity = (typeof severities)[number];
@@ -63,4 +80,6 @@ export interface IncidentSummary {
   grouping: 'fingerprint' | 'resource' | 'site';
   openedAt: number;
   resolvedAt: number | null;
+  /** The labels of the event that opened it (routing rules match on them). */
+  labels?: Record<string, string>;
 }
