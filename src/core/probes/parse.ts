@@ -28,17 +28,12 @@ export function parseProbe(text: string): ProbeDefinition {
   const problems = new ProblemList(source, WHAT);
   for (const error of source.doc.errors) yamlProblem(error, source, problems);
   if (problems.size > 0) throw problems.toError();
-  let input: unknown;
-  try {
-    input = source.doc.toJS();
-  } catch (err: unknown) {
-    // An alias to an anchor never set, say: the YAML cannot be read as data.
-    problems.addAt([], `YAML error: ${err instanceof Error ? err.message : String(err)}`, {
-      line: 1,
-      column: 1,
-    });
+  const data = source.data();
+  if ('error' in data) {
+    problems.addAt([], data.error, { line: 1, column: 1 });
     throw problems.toError();
   }
+  const input = data.value;
   if (input === null || input === undefined) {
     problems.addAt([], 'the file is empty; it starts with apiVersion: tandem/v1 and kind: Probe', {
       line: 1,

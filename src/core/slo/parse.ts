@@ -26,7 +26,12 @@ export function parseSlo(text: string): Slo {
   const problems = new ProblemList(source, WHAT);
   for (const error of source.doc.errors) yamlProblem(error, source, problems);
   if (problems.size > 0) throw problems.toError();
-  const input: unknown = source.doc.toJS();
+  const data = source.data();
+  if ('error' in data) {
+    problems.addAt([], data.error, { line: 1, column: 1 });
+    throw problems.toError();
+  }
+  const input = data.value;
   if (input === null || input === undefined) {
     problems.addAt([], 'the file is empty; it starts with apiVersion: tandem/v1 and kind: SLO', {
       line: 1,
