@@ -16,6 +16,9 @@ command -v ansible-playbook >/dev/null 2>&1 || missing="$missing ansible"
 command -v socat >/dev/null 2>&1 || missing="$missing socat"
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
 command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
+# The web console's browser tests: Debian's Chromium, and a Chinese font for the 简体中文 screenshots.
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+fc-list :lang=zh 2>/dev/null | grep -q . || missing="$missing fonts-wqy-microhei"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "the tests need Debian packages:$missing — install them (sudo apt-get install$missing) and run again" >&2

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, exitCodeForStatus, usageError, type ApiErrorDetail } from './errors.ts';
 import { readSse, type SseEvent } from './sse.ts';
+import { savedToken } from './credentials.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:7300';
 
@@ -19,7 +20,7 @@ export interface RequestOptions {
   /** Sent as JSON. */
   body?: unknown;
   /** Sent as is, with its own content type (runbooks go as `application/yaml`). */
-  text?: { data: string; contentType: string };
+  text?: { data: string | Uint8Array; contentType: string };
 }
 
 export class ApiClient {
@@ -52,7 +53,7 @@ export class ApiClient {
     o: RequestOptions = {},
   ): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    let body: string | undefined;
+    let body: string | Uint8Array | undefined;
     if (o.text !== undefined) {
       headers['content-type'] = o.text.contentType;
       body = o.text.data;
@@ -107,7 +108,9 @@ export function globalsOf(cmd: Command): GlobalOptions {
 
 /** The client for a command's global options and the environment. */
 export function clientFrom(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): ApiClient {
-  return new ApiClient(opts.server ?? env.TANDEM_SERVER ?? DEFAULT_SERVER, opts.token ?? env.TANDEM_TOKEN);
+  const server = opts.server ?? env.TANDEM_SERVER ?? DEFAULT_SERVER;
+  // Without --token or TANDEM_TOKEN, the token `tandem login` saved for this server.
+  return new ApiClient(server, opts.token ?? env.TANDEM_TOKEN ?? savedToken(server, env));
 }
 
 export function unreachable(baseUrl: string, err: unknown): CliError {
@@ -131,7 +134,8 @@ export function apiError(status: number, body: unknown): CliError {
       ? error.message
       : `the server answered HTTP ${status}${typeof body === 'string' && body !== '' ? `: ${body.slice(0, 200)}` : ''}`;
   if (details.length > 0) message = headline(message, details);
-  if (status === 401 && code === 'unauthorized') message += ' (pass --token or set TANDEM_TOKEN)';
+  if (status === 401 && code === 'unauthorized')
+    message += ' (run "tandem login", pass --token or set TANDEM_TOKEN)';
   return new CliError(message, exitCodeForStatus(status), { ...(code ? { code } : {}), details });
 }
 

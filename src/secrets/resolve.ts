@@ -151,12 +151,19 @@ function mapAction(action: Action, sub: Sub): Action {
         check:
           check.type === 'tcp'
             ? { ...check, host: sub(check.host, raw) }
-            : {
-                ...check,
-                url: sub(check.url, raw),
-                headers: record(check.headers, headerValue),
-                ...opt('contains', check.contains),
-              },
+            : check.type === 'dns'
+              ? {
+                  ...check,
+                  name: sub(check.name, raw),
+                  ...opt('resolver', check.resolver),
+                  ...opt('expect', check.expect),
+                }
+              : {
+                  ...check,
+                  url: sub(check.url, raw),
+                  headers: record(check.headers, headerValue),
+                  ...opt('contains', check.contains),
+                },
       };
     }
     default:

@@ -18,9 +18,18 @@ import { ReadySignal } from '../engine/ready-signal.ts';
 import { VERSION } from '../version.ts';
 import { checkMasterKey, loadMasterKey } from '../secrets/index.ts';
 import { buildApp } from './app.ts';
+import { publicUrlOf, runNotificationDispatcher } from '../notify/index.ts';
+import { runScheduleWorker } from '../schedules/index.ts';
+import { runScalingWorker } from '../scaling/index.ts';
+import { runRuleWorker } from '../rules/index.ts';
+import { runKbIndexer } from '../kb/index.ts';
+import { runProbeRollup } from '../slo/index.ts';
+import { eventsIncidentPort } from '../rules/events-port.ts';
+import { runOncallAndProbes } from '../oncall/background.ts';
 import type { RouteEntry } from './access.ts';
 import { createLogger } from '../logger.ts';
 import { ensureAdmin, Authenticator } from './auth.ts';
+import { sessionLimitsFromEnv } from './web-session.ts';
 
 export interface ServerOptions {
   port: number;
@@ -79,6 +88,33 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const timerLoop = runTimerLoop(deps, stop.signal).catch((err: unknown) =>
     log.error({ err: errorMessage(err) }, 'timer loop stopped'),
   );
+  const scheduleWorker = runScheduleWorker(
+    { store, engine, clock: Date.now, log: log.child({ loop: 'schedules' }) },
+    stop.signal,
+  ).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'schedule worker stopped'));
+  const scalingWorker = runScalingWorker(
+    { store, engine, clock: Date.now, log: log.child({ loop: 'scaling' }) },
+    stop.signal,
+  ).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'scaling worker stopped'));
+  const kbIndexer = runKbIndexer(
+    { store, clock: Date.now, log: log.child({ loop: 'kb' }) },
+    stop.signal,
+  ).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'knowledge-base indexer stopped'));
+  const probeRollup = runProbeRollup(
+    { store, clock: Date.now, log: log.child({ loop: 'slo' }) },
+    stop.signal,
+  ).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'probe roll-up stopped'));
+  const ruleWorker = runRuleWorker(
+    {
+      store,
+      engine,
+      clock: Date.now,
+      newId: uuidv7,
+      log: log.child({ loop: 'rules' }),
+      incidents: eventsIncidentPort,
+    },
+    stop.signal,
+  ).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'rule worker stopped'));
   const agentId = `local@${hostname()}/${process.pid}`;
   await upsertEmbeddedAgent(store.db, {
     id: agentId,
@@ -99,6 +135,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     log: log.child({ agent: agentId }),
     heartbeatMs: Math.floor(deps.leaseMs / 3),
   }).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'embedded agent stopped'));
+  const oncallAndProbes = runOncallAndProbes(
+    { store, log, clock: Date.now, localAgent: { id: agentId, site: LOCAL_SITE } },
+    stop.signal,
+  );
 
   const routes: RouteEntry[] = [];
   const app = await buildApp(
@@ -107,7 +147,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       engine,
       agents,
       ready,
-      auth: new Authenticator(store, Date.now),
+      auth: new Authenticator(store, Date.now, sessionLimitsFromEnv()),
       log,
       clock: Date.now,
       masterKey,
@@ -118,6 +158,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   );
   const address = await app.listen({ port: o.port, host: o.host });
   log.info({ url: address, store: store.dialect.name }, 'tandem server listening');
+  const notifySender = runNotificationDispatcher(
+    { store, masterKey, log: log.child({ loop: 'notifications' }), publicUrl: publicUrlOf(address) },
+    stop.signal,
+  ).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'notification sender stopped'));
 
   let closing: Promise<void> | undefined;
   return {
@@ -131,6 +175,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         await app.close();
         await agentLoop;
         await timerLoop;
+        await scheduleWorker;
+        await scalingWorker;
+        await ruleWorker;
+        await kbIndexer;
+        await probeRollup;
+        await notifySender;
+        await oncallAndProbes;
         await local.close();
         await ready.close();
         await store.close();

@@ -3,6 +3,12 @@ import { sitesAgentsSecrets } from './0002-sites-agents-secrets.ts';
 import { runVersion } from './0003-run-version.ts';
 import { conflictFunction } from './0004-conflict-function.ts';
 import { people } from './0005-people.ts';
+import { estate } from './0006-estate.ts';
+import { events } from './0007-events.ts';
+import { oncall } from './0008-oncall.ts';
+import { rules } from './0009-rules.ts';
+import { knowledge } from './0010-knowledge.ts';
+import { scaling } from './0011-scaling.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -14,4 +20,10 @@ export const migrations: readonly Migration[] = [
   runVersion,
   conflictFunction,
   people,
+  estate,
+  events,
+  oncall,
+  rules,
+  knowledge,
+  scaling,
 ];

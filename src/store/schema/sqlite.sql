@@ -19,6 +19,29 @@ table agents
   unique (name)
   index agents_site_idx (site)
 
+table alerts
+  column fingerprint text not null
+  column source text not null
+  column status text not null
+  column severity text not null
+  column summary text not null
+  column labels text not null
+  column resource text
+  column site text
+  column group_key text
+  column incident_id text
+  column suppressed_by text
+  column starts_at integer not null
+  column ends_at integer
+  column first_seen_at integer not null
+  column last_seen_at integer not null
+  column resolved_at integer
+  column count integer not null
+  column last_event_id text not null
+  primary key (fingerprint)
+  index alerts_incident_idx (incident_id, status)
+  index alerts_resource_idx (resource)
+
 table api_tokens
   column id text not null
   column name text not null
@@ -59,6 +82,16 @@ table audit_log
   column hash text not null
   primary key (id)
   index audit_log_at_idx (at)
+
+table change_freezes
+  column id text not null
+  column reason text
+  column starts_at integer not null
+  column ends_at integer
+  column created_by text
+  column created_at integer not null
+  primary key (id)
+  index change_freezes_starts_idx (starts_at)
 
 table comments
   column id text not null
@@ -110,6 +143,166 @@ table enrollment_tokens
   primary key (id)
   unique (token_hash)
 
+table escalation_policies
+  column name text not null
+  column description text
+  column definition text not null
+  column created_by text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name)
+
+table event_sources
+  column name text not null
+  column kind text not null
+  column auth text not null
+  column token_hash text
+  column secret text
+  column settings text not null
+  column auto_resolve integer
+  column created_by text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name)
+  index event_sources_token_hash_idx (token_hash)
+
+table events
+  column id text not null
+  column source text not null
+  column source_kind text not null
+  column fingerprint text not null
+  column status text not null
+  column severity text not null
+  column summary text not null
+  column description text
+  column labels text not null
+  column annotations text not null
+  column details text
+  column resource text
+  column site text
+  column group_key text
+  column starts_at integer not null
+  column ends_at integer
+  column received_at integer not null
+  column generator_url text
+  column outcome text not null
+  column incident_id text
+  column suppressed_by text
+  primary key (id)
+  index events_fingerprint_idx (fingerprint, received_at)
+  index events_incident_idx (incident_id)
+  index events_received_at_idx (received_at)
+  index events_source_idx (source, received_at)
+
+table incident_escalations
+  column incident_id text not null
+  column policy text not null
+  column level integer not null
+  column round integer not null
+  column status text not null
+  column due_at integer
+  column stop_reason text
+  column started_at integer not null
+  column updated_at integer not null
+  primary key (incident_id)
+  index incident_escalations_due_idx (status, due_at)
+
+table incident_runs
+  column incident_id text not null
+  column run_id text not null
+  column rule text
+  column created_at integer not null
+  primary key (incident_id, run_id)
+
+table incident_timeline
+  column id integer not null
+  column incident_id text not null
+  column at integer not null
+  column type text not null
+  column actor text
+  column message text not null
+  column data text not null
+  column event_id text
+  column run_id text
+  primary key (id)
+  index incident_timeline_incident_idx (incident_id, id)
+
+table incidents
+  column id text not null
+  column status text not null
+  column severity text not null
+  column title text not null
+  column site text
+  column resource text
+  column team text
+  column assignee text
+  column grouping text not null
+  column labels text not null
+  column source text
+  column group_key text
+  column open_key text
+  column auto_resolve integer not null
+  column opened_at integer not null
+  column acknowledged_at integer
+  column acknowledged_by text
+  column resolved_at integer
+  column resolved_by text
+  column updated_at integer not null
+  primary key (id)
+  unique (open_key)
+  index incidents_opened_idx (opened_at)
+  index incidents_resource_idx (resource, opened_at)
+  index incidents_status_opened_idx (status, opened_at)
+
+table kb_document_resources
+  column document_id integer not null
+  column resource text not null
+  primary key (document_id, resource)
+  index kb_document_resources_resource_idx (resource, document_id)
+
+table kb_documents
+  column id integer not null
+  column kind text not null
+  column ref_id text not null
+  column title text not null
+  column body text not null
+  column resources text not null
+  column site text
+  column status text
+  column at integer not null
+  column source_version text not null
+  column indexed_at integer not null
+  column search text
+  primary key (id)
+  unique (kind, ref_id)
+  index kb_documents_at_idx (at)
+
+table kb_fts
+  column title 
+  column resources 
+  column body 
+
+table kb_fts_config
+  column k  not null
+  column v 
+  primary key (k)
+
+table kb_fts_data
+  column id integer
+  column block blob
+  primary key (id)
+
+table kb_fts_docsize
+  column id integer
+  column sz blob
+  primary key (id)
+
+table kb_fts_idx
+  column segid  not null
+  column term  not null
+  column pgno 
+  primary key (segid, term)
+
 table known_hosts
   column site text not null
   column host text not null
@@ -118,6 +311,20 @@ table known_hosts
   column public_key text not null
   column created_at integer not null
   primary key (site, host, port, key_type)
+
+table maintenance_windows
+  column id text not null
+  column reason text not null
+  column selector text
+  column site text
+  column starts_at integer
+  column ends_at integer
+  column cron text
+  column duration_ms integer
+  column time_zone text
+  column created_by text
+  column created_at integer not null
+  primary key (id)
 
 table notification_channels
   column id text not null
@@ -155,6 +362,115 @@ table oidc_logins
   column expires_at integer not null
   primary key (state)
 
+table oncall_overrides
+  column id text not null
+  column schedule text not null
+  column username text not null
+  column starts_at integer not null
+  column ends_at integer not null
+  column reason text
+  column created_by text
+  column created_at integer not null
+  primary key (id)
+  index oncall_overrides_schedule_idx (schedule, ends_at)
+
+table oncall_schedules
+  column name text not null
+  column description text
+  column time_zone text not null
+  column definition text not null
+  column created_by text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name)
+
+table probe_cells
+  column probe text not null
+  column site text not null
+  column agent text
+  column at integer not null
+  column ok integer not null
+  column latency_ms integer
+  column error text
+  column failures integer not null
+  primary key (probe, site)
+
+table probe_results
+  column id integer not null
+  column probe text not null
+  column site text not null
+  column agent text
+  column at integer not null
+  column ok integer not null
+  column latency_ms integer
+  column error text
+  primary key (id)
+  index probe_results_at_idx (at)
+  index probe_results_probe_site_at_idx (probe, site, at)
+
+table probe_states
+  column subject text not null
+  column status text not null
+  column reason text
+  column since integer not null
+  column updated_at integer not null
+  primary key (subject)
+
+table probes
+  column name text not null
+  column service text not null
+  column definition text not null
+  column hash text not null
+  column version integer not null
+  column created_by text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name)
+
+table resource_history
+  column id integer not null
+  column resource_kind text not null
+  column resource_name text not null
+  column at integer not null
+  column actor text not null
+  column source text not null
+  column change text not null
+  column changes text not null
+  primary key (id)
+  index resource_history_resource_idx (resource_kind, resource_name, at)
+
+table resource_labels
+  column resource_id text not null
+  column key text not null
+  column value text not null
+  primary key (resource_id, key)
+  index resource_labels_key_value_idx (key, value, resource_id)
+
+table resource_relations
+  column from_id text not null
+  column type text not null
+  column to_kind text not null
+  column to_name text not null
+  primary key (from_id, type, to_kind, to_name)
+  index resource_relations_to_idx (to_kind, to_name, type)
+
+table resources
+  column id text not null
+  column kind text not null
+  column name text not null
+  column site text
+  column labels text not null
+  column properties text not null
+  column facts text
+  column source text not null
+  column created_at integer not null
+  column updated_at integer not null
+  column facts_at integer
+  primary key (id)
+  unique (kind, name)
+  index resources_site_kind_idx (site, kind)
+  index resources_source_idx (source)
+
 table role_grants
   column id text not null
   column team_id text not null
@@ -165,6 +481,73 @@ table role_grants
   column created_at integer not null
   primary key (id)
   index role_grants_team_id_idx (team_id)
+
+table routing_rules
+  column name text not null
+  column position integer not null
+  column definition text not null
+  column created_by text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name)
+  index routing_rules_position_idx (position, name)
+
+table rule_firings
+  column id text not null
+  column rule text not null
+  column rule_version integer not null
+  column event_id text not null
+  column incident_id text
+  column group_key text not null
+  column resource text
+  column decision text not null
+  column reason text
+  column runbook text not null
+  column inputs text
+  column approval integer not null
+  column run_id text
+  column details text not null
+  column created_at integer not null
+  column run_status text
+  column finished_at integer
+  column reported_at integer
+  primary key (id)
+  index rule_firings_resource_idx (rule, resource, created_at)
+  index rule_firings_rule_idx (rule, created_at)
+  index rule_firings_run_idx (run_id)
+  index rule_firings_unreported_idx (decision, reported_at)
+
+table rule_locks
+  column rule text not null
+  column group_key text not null
+  column dry_run integer not null
+  column firing_id text not null
+  column run_id text
+  column created_at integer not null
+  primary key (rule, group_key, dry_run)
+
+table rule_queue
+  column id integer not null
+  column event_id text not null
+  column incident_id text
+  column enqueued_at integer not null
+  column available_at integer not null
+  column attempts integer not null default 0
+  column last_error text
+  primary key (id)
+  index rule_queue_available_idx (available_at, id)
+
+table rules
+  column name text not null
+  column version integer not null
+  column hash text not null
+  column source text not null
+  column definition text not null
+  column enabled integer not null
+  column created_by text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name)
 
 table run_events
   column id integer not null
@@ -177,6 +560,21 @@ table run_events
   column created_at integer not null
   primary key (id)
   index run_events_run_id_id_idx (run_id, id)
+
+table runbook_schedules
+  column name text not null
+  column version integer not null
+  column hash text not null
+  column source text not null
+  column definition text not null
+  column enabled integer not null
+  column fires_from integer not null
+  column next_fire_at integer
+  column created_by text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name)
+  index runbook_schedules_next_idx (next_fire_at)
 
 table runbooks
   column name text not null
@@ -212,9 +610,64 @@ table runs
   column updated_at integer not null
   column version integer not null default 0
   primary key (id)
+  index runs_finished_at_idx (finished_at)
   index runs_parent_run_id_idx (parent_run_id)
   index runs_runbook_created_at_idx (runbook, created_at)
   index runs_status_created_at_idx (status, created_at)
+
+table scaling_decisions
+  column id text not null
+  column policy text not null
+  column policy_version integer not null
+  column decision text not null
+  column reason text
+  column value real
+  column instances integer not null
+  column run_id text
+  column details text not null
+  column created_at integer not null
+  primary key (id)
+  index scaling_decisions_policy_idx (policy, created_at)
+
+table scaling_policies
+  column name text not null
+  column version integer not null
+  column hash text not null
+  column source text not null
+  column definition text not null
+  column created_by text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name)
+
+table scaling_state
+  column policy text not null
+  column instances integer not null
+  column condition text
+  column condition_since integer
+  column last_action_at integer
+  column pending_action text
+  column pending_run_id text
+  column pending_since integer
+  column last_value real
+  column last_error text
+  column last_evaluated_at integer
+  column last_decision text
+  column next_evaluation_at integer not null
+  column lease_owner text
+  column lease_until integer
+  primary key (policy)
+  index scaling_state_next_idx (next_evaluation_at)
+
+table schedule_fires
+  column schedule text not null
+  column fire_time integer not null
+  column decision text not null
+  column missed integer not null
+  column run_id text
+  column error text
+  column created_at integer not null
+  primary key (schedule, fire_time)
 
 table secrets
   column name text not null
@@ -247,6 +700,25 @@ table sites
   column region text
   column labels text not null
   column description text
+  column created_at integer not null
+  column updated_at integer not null
+  primary key (name)
+
+table slo_probe_hours
+  column probe text not null
+  column site text not null
+  column hour integer not null
+  column good integer not null
+  column total integer not null
+  primary key (probe, site, hour)
+
+table slos
+  column name text not null
+  column version integer not null
+  column hash text not null
+  column source text not null
+  column definition text not null
+  column created_by text
   column created_at integer not null
   column updated_at integer not null
   primary key (name)
