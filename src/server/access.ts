@@ -29,7 +29,7 @@ export interface RouteEntry {
 export function enforceDeclaredAccess(app: FastifyInstance, routes: RouteEntry[]): void {
   app.addHook('onRoute', (opts) => {
     if (!opts.url.startsWith('/api/')) return;
-    const access = (opts.config)?.access;
+    const access = opts.config?.access;
     if (access === undefined)
       throw new Error(`route ${String(opts.method)} ${opts.url} declares no access (config.access)`);
     for (const method of [opts.method].flat())
