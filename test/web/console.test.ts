@@ -316,6 +316,59 @@ describe('the web console in Chromium', () => {
     expect(problems).toEqual([]);
   }, 90_000);
 
+  it('acknowledges a real incident and adds a note from its page, and shows the SLOs', async () => {
+    // Signed in with the admin token by the test above; back to English.
+    const api = client(server.url);
+    const source = await api('POST', '/api/v1/events/sources', {
+      name: 'prom-console',
+      kind: 'alertmanager',
+    });
+    expect(source.status).toBe(201);
+    const alert = {
+      status: 'firing',
+      labels: { alertname: 'PostgresDown', severity: 'critical', site: 'idc-sh' },
+      annotations: { summary: 'PostgreSQL pg-main in idc-sh is down' },
+      startsAt: new Date().toISOString(),
+      fingerprint: 'c0ffee0123456789',
+    };
+    const sent = await client(server.url, source.body.token as string)(
+      'POST',
+      '/api/v1/events/alertmanager/prom-console',
+      { version: '4', groupKey: '{}:{}', receiver: 'tandem', status: 'firing', alerts: [alert] },
+    );
+    expect(sent.status).toBe(200);
+    const incidentId = sent.body.events[0].incident_id as string;
+    const slo =
+      'apiVersion: tandem/v1\nkind: SLO\nmetadata: { name: shop-up }\nspec: { service: shop, objective: 99.5, window: 1d, availability: {} }\n';
+    expect((await api('POST', '/api/v1/slos', slo, 'application/yaml')).status).toBe(201);
+
+    await page.goto(`${server.url}/incidents?severity=critical`);
+    await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('link', { name: 'PostgreSQL pg-main in idc-sh is down' }).click();
+    await page.waitForURL(`${server.url}/incidents/${incidentId}`);
+    const status = page.locator('.page-head h1 .status');
+    expect(await status.textContent()).toBe('triggered');
+    expect(await page.locator('section[aria-labelledby="inc-alerts"]').textContent()).toContain(
+      'prom-console',
+    );
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => status.textContent()).toBe('acknowledged');
+    await page.getByLabel('Note').fill('Failing over to pg-hz-1');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    const timeline = page.locator('.incident-timeline');
+    await expect.poll(() => timeline.textContent()).toContain('Failing over to pg-hz-1');
+    const incident = await api('GET', `/api/v1/incidents/${incidentId}`);
+    expect(incident.body).toMatchObject({ status: 'acknowledged', acknowledged_by: 'admin' });
+    expect(incident.body.timeline.map((e: { type: string }) => e.type)).toContain('note');
+    await page.screenshot({ path: join(RESULTS, 'console-incident.png'), fullPage: true });
+
+    await page.getByRole('navigation').getByRole('link', { name: 'SLOs' }).click();
+    const row = page.locator('tr[data-slo="shop-up"]');
+    await expect.poll(() => row.textContent()).toContain('99.5%');
+    expect(await row.textContent()).toContain('no data');
+    expect(problems).toEqual([]);
+  }, 30_000);
+
   it('signs in with single sign-on when the server has an OIDC provider', async () => {
     const provider = await startOidcProvider({
       clientId: 'tandem-console',

@@ -15,6 +15,8 @@ import { RunPage } from './run/run-page.tsx';
 import { InboxPage } from './pages/inbox.tsx';
 import { EstatePage, ResourcePage } from './pages/estate.tsx';
 import { IncidentPage, IncidentsPage } from './pages/incidents.tsx';
+import { SlosPage } from './pages/slos.tsx';
+import { SearchPage } from './pages/search.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import type { Task } from './api/types.ts';
 
@@ -66,7 +68,10 @@ function Page(): ReactNode {
   if (features.estate && (m = match('/estate/:kind/:name', path)))
     return <ResourcePage key={path} kind={m.kind!} name={m.name!} />;
   if (features.incidents && path === '/incidents') return <IncidentsPage />;
-  if (features.incidents && (m = match('/incidents/:id', path))) return <IncidentPage id={m.id!} />;
+  if (features.incidents && (m = match('/incidents/:id', path)))
+    return <IncidentPage key={m.id} id={m.id!} />;
+  if (features.slos && path === '/slos') return <SlosPage />;
+  if (features.kb && path === '/search') return <SearchPage />;
   return <NotFoundPage />;
 }
 
@@ -104,6 +109,8 @@ function Header() {
         </NavLink>
         {features.estate && <NavLink to="/estate">{t('nav.estate')}</NavLink>}
         {features.incidents && <NavLink to="/incidents">{t('nav.incidents')}</NavLink>}
+        {features.slos && <NavLink to="/slos">{t('nav.slos')}</NavLink>}
+        {features.kb && <NavLink to="/search">{t('nav.search')}</NavLink>}
       </nav>
       <div className="header-tools">
         <label className="language">

@@ -31,6 +31,8 @@ export interface Session {
 export interface Features {
   estate: boolean;
   incidents: boolean;
+  slos: boolean;
+  kb: boolean;
 }
 
 interface SessionState {
@@ -99,17 +101,25 @@ async function probe(path: string): Promise<boolean> {
 }
 
 async function detectFeatures(): Promise<Features> {
-  const [estate, incidents] = await Promise.all([
+  const [estate, incidents, slos, kb] = await Promise.all([
     probe('/api/v1/estate/resources'),
     probe('/api/v1/incidents'),
+    probe('/api/v1/slos?evaluate=false'),
+    // Without a query the search answers 400: the route is there.
+    probe('/api/v1/kb/search'),
   ]);
-  return { estate, incidents };
+  return { estate, incidents, slos, kb };
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<SessionState['status']>('loading');
   const [session, setSession] = useState<Session | null>(null);
-  const [features, setFeatures] = useState<Features>({ estate: false, incidents: false });
+  const [features, setFeatures] = useState<Features>({
+    estate: false,
+    incidents: false,
+    slos: false,
+    kb: false,
+  });
   const [notice, setNotice] = useState<string | null>(null);
   // A 401 ends the session only once signed in; while signing in it is the sign-in's own error.
   const live = useRef(false);

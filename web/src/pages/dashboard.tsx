@@ -8,7 +8,7 @@ import { RunsTable } from '../components/runs-table.tsx';
 import { TasksTable } from '../components/tasks-table.tsx';
 import { useApi, useNow, type ApiState } from '../hooks/use-api.ts';
 import { Link } from '../router.tsx';
-import { IncidentsList, listOf } from './incidents.tsx';
+import { IncidentsList, listOf, type Incident } from './incidents.tsx';
 
 /** The dashboard reads again every 10 s: fresh enough to glance at, one query per panel. */
 const REFRESH_MS = 10_000;
@@ -137,7 +137,7 @@ export function DashboardPage() {
           ) : incidents.data === undefined ? (
             <Loading />
           ) : (
-            <IncidentsList incidents={listOf(incidents.data, 'incidents').slice(0, 5)} now={now} />
+            <IncidentsList incidents={listOf<Incident>(incidents.data, 'incidents').slice(0, 5)} now={now} />
           )}
         </section>
       </div>

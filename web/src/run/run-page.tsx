@@ -3,6 +3,7 @@
  * detail, live logs and the timeline. Everything follows the run's event stream, so a run that
  * lasts hours stays current without a reload.
  */
+import { ReportLink } from './report-link.tsx';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client.ts';
@@ -94,7 +95,8 @@ export function RunPage({ id }: { id: string }) {
             </Link>{' '}
             · {t('run.startedBy', { who: run.created_by })} · <Time iso={run.created_at} /> ·{' '}
             <Elapsed start={run.started_at} end={run.finished_at} now={now} />
-            {run.phase !== 'main' && run.phase !== 'done' && <> · {label('status', run.phase)}</>}
+            {run.phase !== 'main' && run.phase !== 'done' && <> · {label('status', run.phase)}</>} ·{' '}
+            <ReportLink runId={run.id} />
             {run.parent_run_id && (
               <>
                 {' '}
