@@ -26,6 +26,7 @@ import {
   ALERTMANAGER_URL,
 } from './monitoring.ts';
 import { startWeb, stopWeb, webDown, webUp } from './web.ts';
+import { backupStoreDown, backupStoreUp } from './backup.ts';
 
 const say = (line: string) => console.log(line);
 
@@ -40,6 +41,7 @@ async function up(): Promise<void> {
   await step('network: bridge tdmlab0 and a namespace per site', networkUp);
   await step('PostgreSQL: primary in idc-shanghai, synchronous standby in cloud-hangzhou', postgresUp);
   await step('web: nginx ×2 in idc-shanghai behind HAProxy in edge-1', webUp);
+  await step('backup store: backup-hz-1 in cloud-hangzhou, served on 10.77.2.40:8080', backupStoreUp);
   await step('monitoring: exporters, Prometheus, Alertmanager', () => monitoringUp(null));
   const target = tandemTarget(clientFrom({}, process.env));
   let notes: string[] = [];
@@ -60,6 +62,7 @@ async function down(opts: { keepData: boolean }): Promise<void> {
   if (!opts.keepData) await revokeLabAgents(tandemTarget(clientFrom({}, process.env))).catch(() => {});
   await monitoringDown();
   await webDown();
+  await backupStoreDown();
   await postgresDown();
   for (const name of trackedNames()) await stopProcess(name);
   // Anything else still inside a lab namespace (a burst instance a runbook started…).

@@ -14,6 +14,8 @@ import { run, waitFor } from './sh.ts';
 import { PRIMARY, STANDBY, APP_DB } from './postgres.ts';
 import { LB, webHosts } from './web.ts';
 import type { AlertReceiver } from './monitoring.ts';
+import { runbookCredentials } from './credentials.ts';
+import { detectionUp } from './detection.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'tandem');
@@ -226,14 +228,21 @@ export async function registerInTandem(
       text: { contentType: 'application/yaml', data: labEstate() },
     });
   else notes.push('this Tandem has no estate API: the estate was not registered');
+  await runbookCredentials(t.api).catch((err: unknown) =>
+    notes.push(`no credentials for the catalog's runbooks: ${(err as Error).message}`),
+  );
+  notes.push(...(await detectionUp(t.api, t.labUrl)));
   // The source's credential is shown once: keep it (0600) so a second `up` reuses it.
   const saved = labPath('alertmanager', 'receiver.json');
   if (existsSync(saved)) return { receiver: JSON.parse(readFileSync(saved, 'utf8')) as AlertReceiver, notes };
   let receiver: AlertReceiver | null = null;
   try {
-    const source = (await t.api.post('/api/v1/events/sources', {
-      name: EVENT_SOURCE,
-      kind: 'alertmanager',
+    const create = () => t.api.post('/api/v1/events/sources', { name: EVENT_SOURCE, kind: 'alertmanager' });
+    // Made by an earlier `up` whose saved credential went with `down`: made again, with a new one.
+    const source = (await create().catch(async (err: unknown) => {
+      if ((err as { code?: string }).code !== 'conflict') throw err;
+      await t.api.request('DELETE', `/api/v1/events/sources/${EVENT_SOURCE}`);
+      return create();
     })) as {
       token?: string;
       credential?: string;

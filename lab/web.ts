@@ -3,7 +3,7 @@
  * cloud-hangzhou) behind HAProxy in edge-1, which is also the entry clients use for PostgreSQL.
  * HAProxy's runtime API (a unix socket) is how runbooks repoint and scale it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostNamed, PORTS, sites, BURST_ADDRESSES, siteNamed } from './topology.ts';
 import { labPath } from './paths.ts';
 import { startProcess, stopProcess, trackedPid } from './processes.ts';
@@ -13,6 +13,9 @@ export const LB = 'lb-edge-1';
 export const HAPROXY_SOCKET = () => labPath('run', 'haproxy.sock');
 /** Template slots for burst instances, `web/burst1`…: HAProxy 2.6 fills them at run time. */
 export const BURST_SLOTS = BURST_ADDRESSES.length;
+
+/** The release every web instance starts with (`release.conf` beside its nginx.conf). */
+export const INITIAL_RELEASE = 'set $release v1;\n';
 
 export const webHosts = () =>
   sites.flatMap((s) => s.hosts.filter((h) => h.roles.includes('web')).map((h) => ({ site: s, host: h })));
@@ -34,8 +37,10 @@ http {
   default_type text/plain;
   server {
     listen ${address}:${PORTS.web};
-    location = /health { return 200 "ok ${name}\\n"; }
-    location / { return 200 "hello from ${name} in ${siteName}\\n"; }
+    # What a release (a patch, see rolling-patch) changes: it sets $release, shown on every page.
+    include ${dir}/release.conf;
+    location = /health { return 200 "ok ${name} $release\\n"; }
+    location / { return 200 "hello from ${name} in ${siteName} ($release)\\n"; }
   }
 }
 `;
@@ -47,6 +52,7 @@ export async function startWeb(name: string, address: string, siteName: string):
   const dir = labPath('web', name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/nginx.conf`, nginxConfig(name, address, siteName));
+  if (!existsSync(`${dir}/release.conf`)) writeFileSync(`${dir}/release.conf`, INITIAL_RELEASE);
   if (trackedPid(`web-${name}`) === undefined)
     startProcess(`web-${name}`, '/usr/sbin/nginx', ['-c', `${dir}/nginx.conf`], { ns: site.ns });
   await waitFor(`nginx ${name} on ${address}`, async () => {

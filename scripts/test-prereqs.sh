@@ -15,6 +15,7 @@ command -v ansible-playbook >/dev/null 2>&1 || missing="$missing ansible"
 [ -x /usr/bin/prometheus-postgres-exporter ] || missing="$missing prometheus-postgres-exporter"
 command -v socat >/dev/null 2>&1 || missing="$missing socat"
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
+command -v jq >/dev/null 2>&1 || missing="$missing jq"
 command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
 # The web console's browser tests: Debian's Chromium, and a Chinese font for the 简体中文 screenshots.
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
