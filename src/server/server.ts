@@ -156,7 +156,34 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     },
     o.tls,
   );
-  const address = await app.listen({ port: o.port, host: o.host });
+  // Everything started so far ends with the server, or when it cannot listen (a port in use):
+  // then the process must not linger with its loops running.
+  const background = [
+    agentLoop,
+    timerLoop,
+    scheduleWorker,
+    scalingWorker,
+    ruleWorker,
+    kbIndexer,
+    probeRollup,
+  ];
+  const release = async (sender?: Promise<unknown>) => {
+    stop.abort();
+    await app.close();
+    for (const loop of background) await loop;
+    await sender;
+    await oncallAndProbes;
+    await local.close();
+    await ready.close();
+    await store.close();
+  };
+  let address: string;
+  try {
+    address = await app.listen({ port: o.port, host: o.host });
+  } catch (err: unknown) {
+    await release();
+    throw err;
+  }
   log.info({ url: address, store: store.dialect.name }, 'tandem server listening');
   const notifySender = runNotificationDispatcher(
     { store, masterKey, log: log.child({ loop: 'notifications' }), publicUrl: publicUrlOf(address) },
@@ -170,22 +197,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     engine,
     routes,
     close() {
-      closing ??= (async () => {
-        stop.abort();
-        await app.close();
-        await agentLoop;
-        await timerLoop;
-        await scheduleWorker;
-        await scalingWorker;
-        await ruleWorker;
-        await kbIndexer;
-        await probeRollup;
-        await notifySender;
-        await oncallAndProbes;
-        await local.close();
-        await ready.close();
-        await store.close();
-      })();
+      closing ??= release(notifySender);
       return closing;
     },
   };
