@@ -11,12 +11,12 @@ import { sleep } from '../engine/stats.ts';
 import { ms, waitForRun } from './session.ts';
 
 export const POLICY_NAME = 'bench-web-burst';
-export const LOAD_PER_SECOND = 20;
+export const LOAD_PER_SECOND = 45;
 /** The policy: what bounds the figures as much as the mechanism does (see the report). */
 export const POLICY = {
   query: 'sum(rate(haproxy_backend_http_requests_total{proxy="web"}[10s]))',
-  scaleOutAbove: 8,
-  scaleInBelow: 2,
+  scaleOutAbove: 25,
+  scaleInBelow: 14,
   for: '4s',
   cooldown: '5s',
   interval: '2s',
