@@ -218,6 +218,10 @@ describeEachStore('the engine on a real store', (ctx) => {
   });
 
   it('cancelling a run stops the running step and everything it started', async () => {
+    // A duration of its own, so no other sleep on the machine (another store's run of this test,
+    // another test's) is taken for this one.
+    const seconds = 3000 + Math.floor(Math.random() * 5000);
+    const sleepRunning = () => processRunning(`^sleep ${seconds}$`);
     const t = await startTestEngine(ctx().store, { leaseMs: 600 });
     try {
       await t.engine.applyRunbook(
@@ -226,7 +230,7 @@ describeEachStore('the engine on a real store', (ctx) => {
           `  steps:
     - id: a
       kill_grace: 1s
-      shell: sleep 300 & echo "pid=$!" >&2; echo started; wait
+      shell: sleep ${seconds} & echo "pid=$!" >&2; echo started; wait
 `,
         ),
         null,
@@ -241,14 +245,14 @@ describeEachStore('the engine on a real store', (ctx) => {
       const run = await t.engine.act(id, 'cancel', 'alice');
       expect(run.status).toBe('cancelled');
       // The agent hears at its next heartbeat and kills the process group.
-      await t.waitUntil('the sleep to be killed', async () => !(await sleepRunning()), 10_000);
+      await t.waitUntil('the sleep to be killed', async () => !(await sleepRunning()), 20_000);
     } finally {
       await t.stop();
     }
   });
 });
 
-async function sleepRunning(): Promise<boolean> {
+async function processRunning(pattern: string): Promise<boolean> {
   const { execFile } = await import('node:child_process');
-  return new Promise((resolve) => execFile('pgrep', ['-f', '^sleep 300$'], (err) => resolve(err === null)));
+  return new Promise((resolve) => execFile('pgrep', ['-f', pattern], (err) => resolve(err === null)));
 }

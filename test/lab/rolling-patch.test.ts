@@ -62,6 +62,13 @@ suite('rolling-patch', () => {
 
   const roll = async (inputs: Record<string, unknown>) => {
     const c = client();
+    // The roll starts once the client has been served by every host: its first pages are the
+    // version before the roll, however slowly the client got going.
+    const deadline = Date.now() + 20_000;
+    while (!['web-sh-1', 'web-sh-2'].every((h) => c.pages.some((p) => p.startsWith(`hello from ${h} `)))) {
+      if (Date.now() > deadline) throw new Error('the client was not served by every host within 20 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const res = await lab.api('POST', '/api/v1/runs', { runbook: 'rolling-patch', inputs });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const run = await waitForRun(lab.api, res.body.id as string);
