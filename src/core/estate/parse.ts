@@ -2,9 +2,9 @@
  * Reading an estate file (`kind: Estate`): YAML, then the schema, then the rules between
  * resources. Every problem is reported at once with its path, line and column, as for runbooks.
  */
-import type { YAMLError } from 'yaml';
 import { ProblemList } from '../runbook/problems.ts';
-import { formatPath, YamlSource } from '../runbook/yaml-source.ts';
+import { readYamlDocument } from '../runbook/yaml-document.ts';
+import { YamlSource } from '../runbook/yaml-source.ts';
 import { reportZodIssues } from '../runbook/zod-issues.ts';
 import { estateDocumentSchema, resourceKey, toResourceSpec, type ResourceSpec } from './model.ts';
 
@@ -15,16 +15,6 @@ export interface EstateFile {
 }
 
 const WHAT = { noun: 'estate file', code: 'invalid_input' as const };
-
-function yamlProblem(error: YAMLError, source: YamlSource, problems: ProblemList): void {
-  const [offset] = error.pos;
-  const path = source.pathAt(offset);
-  const message =
-    error.code === 'DUPLICATE_KEY'
-      ? `duplicate key "${String(path.at(-1))}" in ${formatPath(path.slice(0, -1)) || 'the top level'}`
-      : `YAML syntax error: ${error.message}`;
-  problems.addAt(path, message, source.positionAt(offset));
-}
 
 function firstAt(problems: ProblemList, index: number): string {
   const line = problems.lineOf(['spec', 'resources', index]);
@@ -37,23 +27,7 @@ function firstAt(problems: ProblemList, index: number): string {
  * resource listed twice.
  */
 export function parseEstate(text: string): EstateFile {
-  const source = new YamlSource(text);
-  const problems = new ProblemList(source, WHAT);
-  for (const error of source.doc.errors) yamlProblem(error, source, problems);
-  if (problems.size > 0) throw problems.toError();
-  const data = source.data();
-  if ('error' in data) {
-    problems.addAt([], data.error, { line: 1, column: 1 });
-    throw problems.toError();
-  }
-  const input = data.value;
-  if (input === null || input === undefined) {
-    problems.addAt([], 'the file is empty; it starts with apiVersion: tandem/v1 and kind: Estate', {
-      line: 1,
-      column: 1,
-    });
-    throw problems.toError();
-  }
+  const { input, problems } = readYamlDocument(text, { ...WHAT, kind: 'Estate' });
   return check(input, problems);
 }
 

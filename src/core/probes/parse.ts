@@ -2,45 +2,19 @@
  * Reading a probe file (`kind: Probe`): YAML, then the schema, then the site selector. Every
  * problem is reported at once with its path, line and column, as for runbooks and estate files.
  */
-import type { YAMLError } from 'yaml';
 import { isTandemError } from '../errors.ts';
 import { parseSelector } from '../estate/index.ts';
 import { ProblemList } from '../runbook/problems.ts';
-import { formatPath, YamlSource } from '../runbook/yaml-source.ts';
+import { readYamlDocument } from '../runbook/yaml-document.ts';
+import { YamlSource } from '../runbook/yaml-source.ts';
 import { reportZodIssues } from '../runbook/zod-issues.ts';
 import { probeDefinition, probeDocumentSchema, type ProbeDefinition } from './model.ts';
 
 const WHAT = { noun: 'probe file', code: 'invalid_input' as const };
 
-function yamlProblem(error: YAMLError, source: YamlSource, problems: ProblemList): void {
-  const [offset] = error.pos;
-  const path = source.pathAt(offset);
-  const message =
-    error.code === 'DUPLICATE_KEY'
-      ? `duplicate key "${String(path.at(-1))}" in ${formatPath(path.slice(0, -1)) || 'the top level'}`
-      : `YAML syntax error: ${error.message}`;
-  problems.addAt(path, message, source.positionAt(offset));
-}
-
 /** Parse and validate a probe file; throws one `TandemError('invalid_input')` listing every problem. */
 export function parseProbe(text: string): ProbeDefinition {
-  const source = new YamlSource(text);
-  const problems = new ProblemList(source, WHAT);
-  for (const error of source.doc.errors) yamlProblem(error, source, problems);
-  if (problems.size > 0) throw problems.toError();
-  const data = source.data();
-  if ('error' in data) {
-    problems.addAt([], data.error, { line: 1, column: 1 });
-    throw problems.toError();
-  }
-  const input = data.value;
-  if (input === null || input === undefined) {
-    problems.addAt([], 'the file is empty; it starts with apiVersion: tandem/v1 and kind: Probe', {
-      line: 1,
-      column: 1,
-    });
-    throw problems.toError();
-  }
+  const { input, problems } = readYamlDocument(text, { ...WHAT, kind: 'Probe' });
   return check(input, problems);
 }
 

@@ -2,9 +2,7 @@
  * Reading a `kind: ScalingPolicy` document as runbooks are read: YAML, the schema, then the
  * checks between fields, every problem with its path, line and column.
  */
-import type { YAMLError } from 'yaml';
-import { ProblemList } from '../runbook/problems.ts';
-import { formatPath, YamlSource } from '../runbook/yaml-source.ts';
+import { readYamlDocument } from '../runbook/yaml-document.ts';
 import { reportZodIssues } from '../runbook/zod-issues.ts';
 import { checkTemplatesDeep } from '../rules/index.ts';
 import { timingsOf } from './decide.ts';
@@ -13,38 +11,17 @@ import { scalingDocumentSchema, SCALING_VARIABLES, type ScalingPolicy } from './
 /** Evaluating more often than every second would only load Prometheus: it scrapes every few. */
 export const MIN_INTERVAL_MS = 1_000;
 
-function yamlProblem(error: YAMLError, source: YamlSource, problems: ProblemList): void {
-  const [offset] = error.pos;
-  const path = source.pathAt(offset);
-  const message =
-    error.code === 'DUPLICATE_KEY'
-      ? `duplicate key "${String(path.at(-1))}" in ${formatPath(path.slice(0, -1)) || 'the top level'}`
-      : `YAML syntax error: ${error.message}${error.code === 'MULTIPLE_DOCS' ? '; a file holds one document' : ''}`;
-  problems.addAt(path, message, source.positionAt(offset));
-}
-
 /**
  * Parses and validates a scaling policy. Throws one `TandemError('invalid_input')` whose details
  * list every problem with its path, line and column.
  */
 export function parseScalingPolicy(text: string): ScalingPolicy {
-  const source = new YamlSource(text);
-  const problems = new ProblemList(source, { noun: 'scaling policy', code: 'invalid_input' });
-  for (const error of source.doc.errors) yamlProblem(error, source, problems);
-  if (problems.size > 0) throw problems.toError();
-  const data = source.data();
-  if ('error' in data) {
-    problems.addAt([], data.error, { line: 1, column: 1 });
-    throw problems.toError();
-  }
-  const input = data.value;
-  if (input === null || input === undefined) {
-    problems.addAt([], 'the file is empty; it starts with apiVersion: tandem/v1 and kind: ScalingPolicy', {
-      line: 1,
-      column: 1,
-    });
-    throw problems.toError();
-  }
+  const { input, problems } = readYamlDocument(text, {
+    noun: 'scaling policy',
+    code: 'invalid_input',
+    kind: 'ScalingPolicy',
+    multipleDocsHint: '; a file holds one document',
+  });
   const parsed = scalingDocumentSchema.safeParse(input);
   if (!parsed.success) {
     reportZodIssues(parsed.error.issues, input, problems, [], scalingDocumentSchema);
